@@ -1,0 +1,1 @@
+"""v1 contracts shared by every service: the one definition of each message."""

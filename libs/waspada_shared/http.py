@@ -1,0 +1,124 @@
+"""HTTP pieces shared by the services: ops endpoints (/healthz, /readyz, /metrics), problems, auth.
+
+No `from __future__ import annotations`: FastAPI resolves the closures' dependency annotations at runtime.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, FastAPI, Header, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+
+from waspada_shared.auth import Principal
+from waspada_shared.contracts.rejection import FieldError
+from waspada_shared.keys import KeyStore
+from waspada_shared.problems import PROBLEM_CONTENT_TYPE, Problem, problem
+
+ReadinessCheck = Callable[[], Awaitable[None]]
+
+
+def ops_router(checks: dict[str, ReadinessCheck], registry: CollectorRegistry = REGISTRY) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz() -> JSONResponse:
+        results: dict[str, str] = {}
+        for name, check in checks.items():
+            try:
+                await asyncio.wait_for(check(), timeout=2.0)
+                results[name] = "ok"
+            except Exception as exc:  # any failure means "not ready"; say which and why
+                results[name] = f"error: {type(exc).__name__}: {exc}"[:300]
+        ready = all(v == "ok" for v in results.values())
+        return JSONResponse({"ready": ready, "checks": results}, status_code=200 if ready else 503)
+
+    @router.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def pool_check(holder: dict[str, object]) -> ReadinessCheck:
+    """Readiness of the PostgreSQL pool kept under holder["pool"] once the service has started."""
+
+    async def check() -> None:
+        pool = holder.get("pool")
+        if pool is None:
+            raise RuntimeError("not started")
+        await pool.fetchval("SELECT 1")  # type: ignore[attr-defined]
+
+    return check
+
+
+def broker_check(broker: object) -> ReadinessCheck:
+    async def check() -> None:
+        if not await broker.ping(timeout=2.0):  # type: ignore[attr-defined]
+            raise RuntimeError("broker not reachable")
+
+    return check
+
+
+class ProblemError(Exception):
+    """Raised by handlers to answer with an RFC 9457 problem."""
+
+    def __init__(self, p: Problem, headers: dict[str, str] | None = None) -> None:
+        self.problem = p
+        self.headers = headers or {}
+
+
+def problem_response(p: Problem, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        orjson.dumps(p.model_dump(mode="json", exclude_none=True)),
+        status_code=p.status,
+        media_type=PROBLEM_CONTENT_TYPE,
+        headers=headers,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _problem(_: Request, exc: ProblemError) -> Response:
+        return problem_response(exc.problem, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            FieldError(field=".".join(str(p) for p in e["loc"]), message=e["msg"], code=e["type"])
+            for e in exc.errors()
+        ]
+        return problem_response(problem(422, "invalid-request", "Invalid request", errors=errors))
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if not authorization or not authorization.startswith("Bearer "):
+        return None
+    return authorization.removeprefix("Bearer ").strip() or None
+
+
+def unauthorized() -> ProblemError:
+    return ProblemError(
+        problem(401, "unauthorized", "Missing or invalid API key", "Send Authorization: Bearer <key>"),
+        {"WWW-Authenticate": "Bearer"},
+    )
+
+
+def principal_dependency(keys: KeyStore) -> Callable[..., Awaitable[Principal]]:
+    """FastAPI dependency: the key's principal, or 401."""
+
+    async def dependency(authorization: Annotated[str | None, Header()] = None) -> Principal:
+        token = bearer_token(authorization)
+        found = await keys.authenticate(token) if token else None
+        if found is None:
+            raise unauthorized()
+        return found
+
+    return dependency

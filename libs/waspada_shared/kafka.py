@@ -1,0 +1,85 @@
+"""Kafka plumbing shared by the services: the broker factory and a keyed batch publisher."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from faststream.kafka import KafkaBroker
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from prometheus_client import REGISTRY, CollectorRegistry
+
+from waspada_shared.logging import get_logger
+from waspada_shared.settings import ServiceSettings
+from waspada_shared.topics import headers
+
+log = get_logger(__name__)
+
+
+def make_broker(
+    settings: ServiceSettings, service: str, registry: CollectorRegistry = REGISTRY
+) -> KafkaBroker:
+    """A broker with durable producer settings and FastStream's Prometheus middleware."""
+    return KafkaBroker(
+        settings.kafka_bootstrap,
+        client_id=f"waspada-{service}",
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,  # small batching window: many records per request at high rates
+        max_batch_size=256 * 1024,
+        middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=f"waspada-{service}")],
+        # Retry connecting on start instead of failing: the broker may still be starting.
+        request_timeout_ms=30_000,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OutMessage:
+    topic: str
+    key: str
+    value: bytes
+    schema_version: int = 1
+
+
+async def publish_all(broker: KafkaBroker, messages: Iterable[OutMessage]) -> int:
+    """Send many keyed messages at once and wait until Kafka has acknowledged every one.
+
+    Raises if any send fails, so callers keep their input (outbox rows, consumer offsets) for a retry.
+    """
+    futures = [
+        await broker.publish(
+            m.value,
+            topic=m.topic,
+            key=m.key.encode(),
+            headers=headers(m.schema_version),
+            no_confirm=True,
+        )
+        for m in messages
+    ]
+    if futures:
+        await asyncio.gather(*futures)
+    return len(futures)
+
+
+async def start_with_retry(broker: KafkaBroker, service: str, max_delay: float = 5.0) -> None:
+    """Start the broker, retrying until Kafka is reachable.
+
+    Run as a background task so that a service starts (and intake accepts reports into its outbox)
+    while Kafka is down; /readyz reports Kafka as not ready until this succeeds.
+    """
+    delay = 0.5
+    while True:
+        try:
+            await broker.start()
+            log.info("kafka connected", service=service)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # aiokafka raises several types for "not reachable yet"
+            log.warning("kafka not reachable; retrying", service=service, error=str(exc), retry_in_s=delay)
+            with contextlib.suppress(Exception):
+                await broker.stop()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, max_delay)

@@ -1,0 +1,36 @@
+"""Settings shared by every service, read from `WASPADA_*` environment variables.
+
+Each service subclasses `ServiceSettings`; the defaults match the local stack (`deploy/local/env.sh`).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from waspada_shared.topics import Topics
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WASPADA_", extra="ignore")
+
+    profile: Literal["local", "test", "production"] = Field(
+        "production", description="`local` enables demo keys and the demo webhook receiver"
+    )
+    kafka_bootstrap: str = Field("127.0.0.1:19092", description="Kafka bootstrap servers, comma-separated")
+    database_url: str = Field("postgresql://waspada@127.0.0.1:15432/waspada", description="PostgreSQL DSN")
+    topic_prefix: str = Field("", description="Prefix for every topic name")
+    http_host: str = Field("127.0.0.1", description="Address the HTTP server binds to")
+    log_level: str = Field("INFO", description="Python log level")
+    db_pool_min: int = Field(2, ge=1)
+    db_pool_max: int = Field(10, ge=1)
+
+    @property
+    def topics(self) -> Topics:
+        return Topics(self.topic_prefix)
+
+    @property
+    def is_local(self) -> bool:
+        return self.profile == "local"

@@ -1,0 +1,16 @@
+"""`python -m waspada_intake`: run the intake service."""
+
+from __future__ import annotations
+
+from waspada_shared.runner import serve
+
+from waspada_intake.app import create_app
+from waspada_intake.settings import IntakeSettings
+
+
+def main() -> None:
+    serve("intake", IntakeSettings(), create_app)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,11 @@
+"""Scoring settings (`WASPADA_*` environment variables)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from waspada_shared.settings import ServiceSettings
+
+
+class ScoringSettings(ServiceSettings):
+    http_port: int = Field(8081, description="Port of /healthz, /readyz, /metrics")
+    consumer_batch: int = Field(500, ge=1, description="Most records per Kafka consume batch")
