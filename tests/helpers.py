@@ -34,7 +34,9 @@ class Stack:
 
 
 def load_jsonl(name: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 def unique(prefix: str = "t") -> str:
@@ -54,7 +56,12 @@ def make_report(**overrides: Any) -> dict[str, Any]:
         "impact": {"crowd_size": 200},
         "signals": ["provocation"],
         "actors": [{"type": "supporters"}],
-        "source": {"type": "official", "agency": "Polres Belitung Timur", "reliability": "B", "credibility": 2},
+        "source": {
+            "type": "official",
+            "agency": "Polres Belitung Timur",
+            "reliability": "B",
+            "credibility": 2,
+        },
         "summary": "Unjuk rasa simpatisan paslon di depan kantor KPU.",
     }
     out = copy.deepcopy(base)

@@ -27,19 +27,25 @@ async def test_demo_feed_flows_to_assessments_and_alerts(
     feed = _feed(suffix)
     for report in feed:
         r = await http.post(
-            f"{stack.intake_url}/v1/reports", json=report, headers=auth(f"demo-{report['region']['province']}")
+            f"{stack.intake_url}/v1/reports",
+            json=report,
+            headers=auth(f"demo-{report['region']['province']}"),
         )
         assert r.status_code == 202, r.text
     ids = {r["report_id"] for r in feed}
 
-    accepted = await read_topic(stack, "reports.accepted.v1", lambda k, v, h: v.get("report_id") in ids, count=len(ids))
+    accepted = await read_topic(
+        stack, "reports.accepted.v1", lambda k, v, h: v.get("report_id") in ids, count=len(ids)
+    )
     for key, value, headers in accepted:
         assert key == value["region"]["regency"]
         assert headers["schema-version"] == "1"
         assert "reporter" not in value
         assert PLANTED_PHONE not in str(value)
 
-    assessed = await read_topic(stack, "risk.assessed.v1", lambda k, v, h: v.get("report_id") in ids, count=len(ids))
+    assessed = await read_topic(
+        stack, "risk.assessed.v1", lambda k, v, h: v.get("report_id") in ids, count=len(ids)
+    )
     by_id = {v["report_id"]: v for _, v, _ in assessed}
     for value in by_id.values():
         total = sum(f["contribution"] for f in value["factors"])
@@ -66,7 +72,9 @@ async def test_demo_feed_flows_to_assessments_and_alerts(
     brawl = f"babel-belitung-0001-{suffix}"
 
     async def brawl_alert() -> dict[str, Any] | None:
-        r = await http.get(f"{stack.notify_url}/v1/alerts", params={"regency": "19.02"}, headers=auth("demo-19"))
+        r = await http.get(
+            f"{stack.notify_url}/v1/alerts", params={"regency": "19.02"}, headers=auth("demo-19")
+        )
         for alert in r.json()["alerts"]:
             if brawl in alert["report_ids"] and alert["audience"] == "regency":
                 return alert
@@ -81,7 +89,9 @@ async def test_demo_feed_flows_to_assessments_and_alerts(
         return any(d["alert"]["alert_id"] == alert["alert_id"] for d in got)
 
     await wait_until(delivered, what="the webhook receiver to get the brawl alert")
-    log = await http.get(f"{stack.notify_url}/v1/alerts/{alert['alert_id']}/deliveries", headers=auth("demo-19"))
+    log = await http.get(
+        f"{stack.notify_url}/v1/alerts/{alert['alert_id']}/deliveries", headers=auth("demo-19")
+    )
     assert any(a["outcome"] == "delivered" for a in log.json()["attempts"])
 
 

@@ -1,0 +1,51 @@
+# Local development entry points; the work is done by deploy/local/*.sh.
+#   make up [S="kafka postgres"]   start all (or some) processes, return when ready
+#   make test [ARGS="tests/unit -x"]
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+STACK := deploy/local/stack.sh
+PY    := .venv/bin/python
+S     ?=
+ARGS  ?=
+
+.PHONY: help setup up down status clean demo test test-faults bench lint
+
+help:
+	@sed -n '2,4s/^# \{0,1\}//p' Makefile
+	@echo "targets: setup up down status clean demo test test-faults bench lint"
+
+setup:
+	@$(STACK) setup
+
+up:
+	@t0=$${EPOCHREALTIME/./}; rc=0; $(STACK) up $(S) || rc=$$?; \
+	 ms=$$(( ($${EPOCHREALTIME/./} - t0) / 1000 )); \
+	 printf '[make] up %s in %d.%01ds\n' "$$( ((rc)) && echo FAILED || echo done)" $$((ms/1000)) $$((ms%1000/100)); \
+	 exit $$rc
+
+down:
+	@$(STACK) down $(S)
+
+status:
+	@$(STACK) status
+
+clean:
+	@$(STACK) clean
+
+demo: up
+	$(PY) deploy/local/demo.py
+
+test:
+	@deploy/local/test.sh $(ARGS)
+
+test-faults:
+	@deploy/local/test.sh tests/faults $(ARGS)
+
+bench: up
+	$(PY) bench/run.py
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/mypy libs services

@@ -1,0 +1,379 @@
+"""Benchmarks of SPEC §9 against real processes on this machine (`make bench`).
+
+Runs its own intake, scoring, notify and webhook receiver processes (ports 28080-28089) on a fresh
+database `waspada_bench` and a fresh topic prefix, against the local stack's Kafka and PostgreSQL,
+so results do not depend on earlier data. Phases (each about BENCH_SECONDS long):
+
+1. baseline: a bare aiokafka consume-and-produce passthrough of the same messages;
+2. throughput: reports produced to `reports.submitted.v1` until all are validated, stored, assessed
+   and turned into alert decisions (notify has processed every assessment);
+3. http: single-report POSTs with many concurrent connections, accepted reports per second;
+4. http p99 at a fixed 500 reports/s (open loop);
+5. latency: 200 reports/s over HTTP; receipt-to-webhook-delivery p99 from notify's histogram;
+then the services' RSS. The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reports import synthetic_report
+
+from waspada_shared.topics import ALL_TOPICS
+
+ROOT = Path(__file__).resolve().parents[1]
+PORTS = {"intake": 28080, "scoring": 28081, "notify": 28082, "receiver": 28089}
+PARTITIONS = 4
+
+
+class BenchSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    bench_seconds: float = 10.0
+    waspada_kafka_bootstrap: str = "127.0.0.1:19092"
+    waspada_database_url: str = "postgresql://waspada@127.0.0.1:15432/waspada"
+    bench_http_concurrency: int = 64
+
+
+def log(msg: str) -> None:
+    print(f"[bench] {msg}", flush=True)
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class Services:
+    """The bench's own service processes, on their own database and topic prefix."""
+
+    def __init__(self, s: BenchSettings, prefix: str, dsn: str) -> None:
+        self.s, self.prefix, self.dsn = s, prefix, dsn
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def env(self, port: int) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            WASPADA_PROFILE="local",
+            WASPADA_KAFKA_BOOTSTRAP=self.s.waspada_kafka_bootstrap,
+            WASPADA_DATABASE_URL=self.dsn,
+            WASPADA_TOPIC_PREFIX=self.prefix,
+            WASPADA_HTTP_PORT=str(port),
+            WASPADA_RECEIVER_PORT=str(PORTS["receiver"]),
+            WASPADA_DEMO_WEBHOOK_URL=f"http://127.0.0.1:{PORTS['receiver']}/hook",
+            WASPADA_LOG_LEVEL="WARNING",
+            WASPADA_DEFAULT_RATE_LIMIT="1000000",  # measure the service, not the per-key limit
+        )
+        return env
+
+    async def start(self) -> None:
+        logs = ROOT / ".local" / "log"
+        logs.mkdir(parents=True, exist_ok=True)
+        modules = {
+            "receiver": "waspada_notify.demo_receiver",
+            "intake": "waspada_intake",
+            "scoring": "waspada_scoring",
+            "notify": "waspada_notify",
+        }
+        for name, module in modules.items():
+            out = open(logs / f"bench-{name}.log", "ab")
+            self.procs[name] = subprocess.Popen(
+                [sys.executable, "-m", module],
+                env=self.env(PORTS[name]),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        async with httpx.AsyncClient(timeout=2.0) as http:
+            for name in ("intake", "scoring", "notify"):
+                deadline = time.monotonic() + 60
+                while True:
+                    try:
+                        if (await http.get(f"http://127.0.0.1:{PORTS[name]}/readyz")).status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        pass
+                    if time.monotonic() > deadline or self.procs[name].poll() is not None:
+                        raise RuntimeError(f"bench {name} did not get ready; see .local/log/bench-{name}.log")
+                    await asyncio.sleep(0.2)
+
+    def rss_mb(self) -> dict[str, float]:
+        out = {}
+        for name, p in self.procs.items():
+            try:
+                for line in Path(f"/proc/{p.pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        out[name] = round(int(line.split()[1]) / 1024, 1)
+            except OSError:
+                pass
+        return out
+
+    def stop(self) -> None:
+        for p in self.procs.values():
+            p.terminate()
+        for p in self.procs.values():
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+async def create_topics(bootstrap: str, names: list[str]) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(n, PARTITIONS, 1) for n in names])
+    finally:
+        await admin.close()
+
+
+async def delete_topics(bootstrap: str, names: list[str]) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.delete_topics(names)
+    except Exception as exc:  # cleanup only
+        log(f"could not delete bench topics: {exc}")
+    finally:
+        await admin.close()
+
+
+async def produce(bootstrap: str, topic: str, values: list[bytes], keys: list[bytes]) -> float:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, linger_ms=5, max_batch_size=256 * 1024, acks="all"
+    )
+    await producer.start()
+    t0 = time.monotonic()
+    try:
+        futures = [await producer.send(topic, v, key=k) for v, k in zip(values, keys, strict=True)]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+    return time.monotonic() - t0
+
+
+async def phase_baseline(s: BenchSettings, prefix: str, values: list[bytes], keys: list[bytes]) -> float:
+    """Bare aiokafka consume-and-produce passthrough: the ceiling of any Kafka pipeline here."""
+    src, dst = f"{prefix}baseline.in", f"{prefix}baseline.out"
+    await create_topics(s.waspada_kafka_bootstrap, [src, dst])
+    await produce(s.waspada_kafka_bootstrap, src, values, keys)
+    consumer = AIOKafkaConsumer(
+        src,
+        bootstrap_servers=s.waspada_kafka_bootstrap,
+        group_id=f"{prefix}baseline",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_poll_records=500,
+    )
+    producer = AIOKafkaProducer(
+        bootstrap_servers=s.waspada_kafka_bootstrap, linger_ms=5, acks="all", max_batch_size=256 * 1024
+    )
+    await consumer.start()
+    await producer.start()
+    n, t0 = 0, None
+    try:
+        while n < len(values):
+            batch = await consumer.getmany(timeout_ms=1000, max_records=500)
+            if t0 is None and batch:
+                t0 = time.monotonic()
+            futures = [await producer.send(dst, r.value, key=r.key) for recs in batch.values() for r in recs]
+            await asyncio.gather(*futures)
+            await consumer.commit()
+            n += len(futures)
+        assert t0 is not None
+        return n / (time.monotonic() - t0)
+    finally:
+        await consumer.stop()
+        await producer.stop()
+        await delete_topics(s.waspada_kafka_bootstrap, [src, dst])
+
+
+async def phase_throughput(
+    s: BenchSettings, prefix: str, pool: asyncpg.Pool, values: list[bytes], keys: list[bytes]
+) -> dict[str, float]:
+    n = len(values)
+    t0 = time.monotonic()
+    produce_s = await produce(s.waspada_kafka_bootstrap, f"{prefix}reports.submitted.v1", values, keys)
+    assessed = processed = 0
+    deadline = t0 + max(120.0, 20 * s.bench_seconds)
+    while processed < n:
+        assessed = await pool.fetchval("SELECT count(*) FROM scoring.assessments")
+        processed = await pool.fetchval("SELECT count(*) FROM notify.processed")
+        if time.monotonic() > deadline:
+            log(f"throughput phase timed out: assessed {assessed}, notify processed {processed} of {n}")
+            break
+        await asyncio.sleep(0.1)
+    elapsed = time.monotonic() - t0
+    return {
+        "throughput_rps": processed / elapsed,
+        "throughput_produce_s": produce_s,
+        "throughput_elapsed_s": elapsed,
+    }
+
+
+async def phase_http(s: BenchSettings, rng: random.Random) -> float:
+    url = f"http://127.0.0.1:{PORTS['intake']}/v1/reports"
+    stop_at = time.monotonic() + s.bench_seconds
+    accepted = 0
+    counter = 0
+
+    async def worker(http: httpx.AsyncClient) -> None:
+        nonlocal accepted, counter
+        while time.monotonic() < stop_at:
+            counter += 1
+            r = synthetic_report(rng, f"bench-http-{counter}-{rng.random():.12f}")
+            resp = await http.post(
+                url,
+                content=orjson.dumps(r),
+                headers={"Authorization": "Bearer demo-admin", "Content-Type": "application/json"},
+            )
+            accepted += resp.status_code == 202
+
+    limits = httpx.Limits(max_connections=s.bench_http_concurrency)
+    async with httpx.AsyncClient(timeout=30.0, limits=limits) as http:
+        t0 = time.monotonic()
+        await asyncio.gather(*(worker(http) for _ in range(s.bench_http_concurrency)))
+        return accepted / (time.monotonic() - t0)
+
+
+async def open_loop(s: BenchSettings, rng: random.Random, rate: float, tag: str) -> list[float]:
+    """POST at a fixed rate regardless of answers; returns the latencies (ms) of accepted reports."""
+    url = f"http://127.0.0.1:{PORTS['intake']}/v1/reports"
+    latencies: list[float] = []
+    total = int(rate * s.bench_seconds)
+    bodies = [
+        orjson.dumps(synthetic_report(rng, f"bench-{tag}-{i}-{rng.random():.12f}", violent_share=0.3))
+        for i in range(total)
+    ]
+    headers = {"Authorization": "Bearer demo-admin", "Content-Type": "application/json"}
+
+    async def one(http: httpx.AsyncClient, body: bytes) -> None:
+        t = time.perf_counter()
+        resp = await http.post(url, content=body, headers=headers)
+        if resp.status_code == 202:
+            latencies.append((time.perf_counter() - t) * 1000)
+
+    async with httpx.AsyncClient(timeout=30.0, limits=httpx.Limits(max_connections=256)) as http:
+        t0 = time.monotonic()
+        tasks = []
+        for i, body in enumerate(bodies):
+            delay = t0 + i / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(http, body)))
+        await asyncio.gather(*tasks)
+    return latencies
+
+
+async def histogram_quantile(metric: str, q: float, port: int) -> tuple[float, float]:
+    """q-quantile (ms) and count of a Prometheus histogram scraped from a service's /metrics."""
+    async with httpx.AsyncClient() as http:
+        text = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
+    buckets: list[tuple[float, float]] = []
+    for line in text.splitlines():
+        if line.startswith(f"{metric}_bucket"):
+            le = line.split('le="')[1].split('"')[0]
+            buckets.append((float("inf") if le == "+Inf" else float(le), float(line.rsplit(" ", 1)[1])))
+    if not buckets or buckets[-1][1] == 0:
+        return float("nan"), 0.0
+    total = buckets[-1][1]
+    for le, count in buckets:
+        if count >= q * total:
+            return le * 1000, total
+    return float("inf"), total
+
+
+async def main() -> int:
+    s = BenchSettings()
+    rng = random.Random(20241127)
+    prefix = f"bench{int(time.time())}."
+    admin_dsn = s.waspada_database_url
+    dsn = admin_dsn.rsplit("/", 1)[0] + "/waspada_bench"
+    conn = await asyncpg.connect(admin_dsn)
+    await conn.execute("DROP DATABASE IF EXISTS waspada_bench WITH (FORCE)")
+    await conn.execute("CREATE DATABASE waspada_bench")
+    await conn.close()
+    await create_topics(s.waspada_kafka_bootstrap, [prefix + t for t in ALL_TOPICS])
+
+    n = int(5000 * s.bench_seconds)
+    log(f"generating {n} synthetic reports")
+    reports = [synthetic_report(rng, f"bench-{i}") for i in range(n)]
+    values = [orjson.dumps(r) for r in reports]
+    keys = [r["region"]["province"].encode() for r in reports]
+    result: dict[str, Any] = {"bench_seconds": s.bench_seconds, "reports": n}
+
+    log("phase 1: baseline aiokafka passthrough")
+    result["baseline_rps"] = round(await phase_baseline(s, prefix, values, keys), 1)
+    log(f"  baseline {result['baseline_rps']:.0f} msg/s")
+
+    services = Services(s, prefix, dsn)
+    try:
+        await services.start()
+        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2)
+        assert pool is not None
+        log(f"phase 2: {n} reports through reports.submitted.v1 to alert decisions")
+        tp = await phase_throughput(s, prefix, pool, values, keys)
+        result.update({k: round(v, 2) for k, v in tp.items()})
+        log(f"  end to end {result['throughput_rps']:.0f} reports/s")
+
+        log("phase 3: HTTP single reports, closed loop")
+        result["http_rps"] = round(await phase_http(s, rng), 1)
+        log(f"  {result['http_rps']:.0f} accepted/s")
+
+        log("phase 4: HTTP at 500 reports/s, open loop")
+        lat = await open_loop(s, rng, 500, "p99")
+        result.update(
+            p50_ms=round(percentile(lat, 0.5), 1),
+            p99_ms=round(percentile(lat, 0.99), 1),
+            p99_accepted=len(lat),
+        )
+        log(f"  p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms over {len(lat)} accepted")
+
+        log("phase 5: 200 reports/s, receipt to webhook delivery")
+        before_q, before_n = await histogram_quantile(
+            "waspada_notify_receipt_to_delivery_seconds", 0.99, PORTS["notify"]
+        )
+        await open_loop(s, rng, 200, "lat")
+        await asyncio.sleep(2.0)  # let the last deliveries of the phase complete
+        q99, count = await histogram_quantile(
+            "waspada_notify_receipt_to_delivery_seconds", 0.99, PORTS["notify"]
+        )
+        result.update(delivery_p99_ms=q99, deliveries=count - before_n)
+        log(f"  delivery p99 <= {q99} ms (histogram bucket bound) over {count - before_n} deliveries")
+        result["rss_mb"] = services.rss_mb()
+        log(f"  RSS MB: {result['rss_mb']}")
+        await pool.close()
+    finally:
+        services.stop()
+        await delete_topics(s.waspada_kafka_bootstrap, [prefix + t for t in ALL_TOPICS])
+    result["targets_met"] = {
+        "throughput>=5000": result.get("throughput_rps", 0) >= 5000,
+        "throughput>=baseline/2": result.get("throughput_rps", 0) >= result["baseline_rps"] / 2,
+        "http>=2000": result.get("http_rps", 0) >= 2000,
+        "p99<=50ms@500/s": result.get("p99_ms", 1e9) <= 50,
+        "delivery_p99<=500ms@200/s": result.get("delivery_p99_ms", 1e9) <= 500,
+        "rss<200MB": all(v < 200 for v in result.get("rss_mb", {}).values()),
+    }
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

@@ -1,0 +1,37 @@
+# shellcheck shell=bash
+# Ports, URLs and paths of the local (no-Docker) stack, defined once.
+# Sourced by stack.sh, test.sh and anything else that needs them. Every value can be
+# overridden from the caller's environment (VAR=... make up). Safe to source repeatedly.
+
+WASPADA_ROOT="${WASPADA_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+WASPADA_LOCAL="${WASPADA_LOCAL:-$WASPADA_ROOT/.local}"
+
+# --- infrastructure ---------------------------------------------------------------
+WASPADA_HOST=127.0.0.1
+KAFKA_PORT="${KAFKA_PORT:-19092}"                        # PLAINTEXT (clients)
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"  # KRaft controller
+PG_PORT="${PG_PORT:-15432}"
+PROMETHEUS_PORT="${PROMETHEUS_PORT:-19090}"
+
+# --- services (HTTP) --------------------------------------------------------------
+INTAKE_PORT="${INTAKE_PORT:-8080}"
+SCORING_PORT="${SCORING_PORT:-8081}"
+NOTIFY_PORT="${NOTIFY_PORT:-8082}"
+RECEIVER_PORT="${RECEIVER_PORT:-8089}"   # demo webhook receiver (local profile only)
+
+# --- what every service gets (pydantic-settings, WASPADA_ prefix) ------------------
+# Only these are exported: any WASPADA_* variable in a service's environment may be read by
+# its settings. stack.sh adds WASPADA_HTTP_HOST/WASPADA_HTTP_PORT per service.
+export WASPADA_PROFILE="${WASPADA_PROFILE:-local}"
+export WASPADA_KAFKA_BOOTSTRAP="${WASPADA_KAFKA_BOOTSTRAP:-$WASPADA_HOST:$KAFKA_PORT}"
+export WASPADA_DATABASE_URL="${WASPADA_DATABASE_URL:-postgresql://waspada@$WASPADA_HOST:$PG_PORT/waspada}"
+export WASPADA_TOPIC_PREFIX="${WASPADA_TOPIC_PREFIX:-}"
+export WASPADA_DEMO_WEBHOOK_URL="${WASPADA_DEMO_WEBHOOK_URL:-http://$WASPADA_HOST:$RECEIVER_PORT/hook}"
+
+# --- tools ------------------------------------------------------------------------
+WASPADA_VENV="${WASPADA_VENV:-$WASPADA_ROOT/.venv}"
+WASPADA_PYTHON="${WASPADA_PYTHON:-$WASPADA_VENV/bin/python}"
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+PG_OS_USER="${PG_OS_USER:-waspada}"   # initdb/postgres refuse to run as root
+KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms384m -Xmx384m}"
+KAFKA_JVM_PERFORMANCE_OPTS="${KAFKA_JVM_PERFORMANCE_OPTS:--XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true}"
