@@ -11,20 +11,43 @@ from waspada_shared.levels import Level
 class Factor(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    name: str = Field(description="Factor name, e.g. severity, scale, signals, momentum")
-    value: float = Field(description="The factor's sub-score, 0..1 (or the multiplier for confidence)")
-    contribution: float = Field(description="Points this factor adds to the score (negative lowers it)")
+    name: str = Field(
+        description="Factor name: severity, scale, signals, momentum, spread, recurrence, election,"
+        " vulnerability, category, confidence (deduction for the source's grading), recovery"
+    )
+    value: float = Field(
+        description="The factor's sub-score, 0..1 (confidence: the multiplier m; recovery: the share removed)"
+    )
+    contribution: float = Field(
+        description="Points this factor adds to the score (negative lowers it); the contributions add up"
+        " to `score`"
+    )
     detail: str = Field("", description="Short explanation in Bahasa Indonesia")
 
 
 class RegionState(BaseModel):
+    """State of the report's region+category (regency x category) after this report, in event time."""
+
     model_config = ConfigDict(frozen=True)
 
-    count_24h: int = Field(description="Reports in the regency in the 24 h before occurred_at (event time)")
-    count_7d: int = Field(description="Reports in the regency in the 7 days before occurred_at")
-    baseline_daily: float = Field(
-        description="Mean daily reports over the prior 90 days, excluding the last 7"
+    count_24h: int = Field(
+        description="Earlier reports of the same regency and category in the 24 h up to occurred_at"
     )
+    count_7d: int = Field(description="Earlier reports of the same regency and category in the 7 days")
+    baseline_daily: float = Field(
+        description="Mean daily reports of the regency and category over the prior 90 days, excluding the last 7"
+    )
+    level_since: AwareDatetime | None = Field(
+        None, description="Event time at which the region+category reached its current level"
+    )
+    elevated_neighbours: int = Field(
+        0, description="Neighbouring regencies with the same category at waspada or above (72 h)"
+    )
+    elevated_provinces: int = Field(
+        0, description="Other provinces with the same category at siaga or above (72 h)"
+    )
+    vulnerability: str | None = Field(None, description="Regional vulnerability band: high, medium, low")
+    election_stage: str | None = Field(None, description="Election stage that weighs on this date, if any")
 
 
 class AssessedRegion(BaseModel):
@@ -47,11 +70,30 @@ class RiskAssessed(BaseModel):
     form: Form | None = None
     occurred_at: AwareDatetime
     received_at: AwareDatetime
-    score: float = Field(ge=0, le=100)
-    level: Level = Field(description="Level for this assessment (after minimum-level rules)")
+    score: float = Field(
+        ge=0,
+        le=100,
+        description="Risk score of the region+category at occurred_at after this report: the sum of the"
+        " factor contributions (to rounding)",
+    )
+    level: Level = Field(
+        description="Current level of the region+category (regency x category) after this report: it"
+        " escalates at once to the level of the score or of a minimum-level rule; it de-escalates only"
+        " when no report has kept the score near the level for the hold time (24 h waspada, 48 h siaga"
+        " and awas, event time) or at once by one level or more on a recovery report; a late report can"
+        " raise it but never lower it. So it can be above the level of `score` alone (`score_level`)"
+    )
     factors: list[Factor]
     reasons: str = Field("", description="The top reasons as one short sentence in Bahasa Indonesia")
     summary: str = Field("", description="The report's summary, for alert texts")
     region_state: RegionState
     model_version: str
     assessed_at: AwareDatetime
+    previous_level: Level | None = Field(
+        None, description="Level of the region+category before this report (None: first report)"
+    )
+    score_level: Level | None = Field(None, description="Level of `score` alone, by the thresholds")
+    flags: list[str] = Field(
+        default_factory=list,
+        description="Rule flags, e.g. `awas_candidate` (three or more deaths: a human confirms Level 4)",
+    )

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from waspada_shared.runner import serve
-
 from waspada_scoring.app import create_app
 from waspada_scoring.settings import ScoringSettings
+from waspada_shared.runner import serve
 
 
 def main() -> None:

@@ -1,117 +1,502 @@
-"""Escalation-risk model (walking-skeleton version): explainable, deterministic in event time. Pure."""
+"""The escalation-risk model (SPEC §6): one report against its region+category state. Pure.
+
+score = sum of factor contributions, each weight x sub-score (0..1):
+  severity, scale, signals   the strongest of this report's facts (x its source's confidence) and the
+                             region+category's remembered facts (decaying in event time); the
+                             confidence deduction of this report's facts is its own line
+  momentum                   reports in 24 h / 7 d against the region+category's own 90-day baseline
+  spread                     the category elevated in neighbouring regencies / other provinces (72 h)
+  recurrence                 the region+category in earlier years, near last year's date, or flagged
+  election                   the election stage around the local date x the category's relevance
+  vulnerability              the regional baseline band (IKP)
+  category                   the category's weight
+  recovery (negative)        a recovery report removes strength x confidence of the score
+The level is the region+category's level: escalation at once, de-escalation with hysteresis.
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from operator import itemgetter
 
-from waspada_shared.contracts.report import AcceptedReport, Category, Kind, Weapons
-from waspada_shared.contracts.risk import Factor, RegionState
+from waspada_scoring.domain import texts
+from waspada_scoring.domain.config import Model, ModelConfig
+from waspada_scoring.domain.context import (
+    STAGE_ID,
+    day_of_year,
+    election_context,
+    local_date,
+    vulnerability_band,
+)
+from waspada_scoring.domain.facts import Facts, facts
+from waspada_scoring.domain.facts import crowd_part as facts_crowd
+from waspada_scoring.domain.spread import SpreadResult, SpreadView
+from waspada_scoring.domain.state import INCIDENT, POTENTIAL, CellState, Memory
+from waspada_shared.contracts.report import Kind, ReportFacts, Signal
 from waspada_shared.levels import Level, LevelThresholds
 
-MODEL_VERSION = "skeleton-0"
-
-CATEGORY_WEIGHT = {
-    Category.IDENTITY: 1.0,
-    Category.SEPARATISM: 1.0,
-    Category.ELECTION: 0.8,
-    Category.LAND_RESOURCE: 0.7,
-    Category.GOVERNANCE: 0.6,
-    Category.VIGILANTISM: 0.5,
-    Category.COMMUNAL_CLASH: 0.7,
-    Category.ECONOMIC_LABOR: 0.5,
-    Category.DISASTER_RELATED: 0.4,
-    Category.OTHER: 0.3,
-}
-WEAPON_WEIGHT = {
-    Weapons.NONE: 0,
-    Weapons.BLUNT: 0.3,
-    Weapons.SHARP: 0.6,
-    Weapons.FIREARMS: 1,
-    Weapons.EXPLOSIVES: 1,
-}
-RELIABILITY = {"A": 1.0, "B": 0.9, "C": 0.75, "D": 0.55, "E": 0.35, "F": 0.6}
-CREDIBILITY = {1: 1.0, 2: 0.85, 3: 0.7, 4: 0.45, 5: 0.25, 6: 0.6}
+_NO_FACTS = Facts(0.0, (), 0.0, 0.0, (), 1.0, False)
+_DAYS_IN_YEAR = 365
 
 
-@dataclass(slots=True)
-class History:
-    """Daily report counts of one regency, by event-time day (bounded to the last 100 days)."""
+@dataclass(slots=True)  # not frozen: a frozen init costs 4x in this hot path
+class Line:
+    """One factor of an assessment (the contract's `Factor`, without validation in the hot path)."""
 
-    daily: dict[str, int] = field(default_factory=dict)
-
-    def add(self, day: date) -> None:
-        key = day.isoformat()
-        self.daily[key] = self.daily.get(key, 0) + 1
-        newest = max(date.fromisoformat(d) for d in self.daily)
-        cutoff = newest - timedelta(days=100)
-        self.daily = {d: n for d, n in self.daily.items() if date.fromisoformat(d) >= cutoff}
-
-    def count_between(self, start: date, end: date) -> int:
-        return sum(n for d, n in self.daily.items() if start <= date.fromisoformat(d) <= end)
+    name: str
+    value: float
+    contribution: float
+    detail: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen init costs 4x in this hot path
+class RegionSnapshot:
+    """The contract's `RegionState` (same fields), without validation in the hot path."""
+
+    count_24h: int
+    count_7d: int
+    baseline_daily: float
+    level_since: datetime | None
+    elevated_neighbours: int
+    elevated_provinces: int
+    vulnerability: str | None
+    election_stage: str | None
+
+
+@dataclass(slots=True)  # not frozen: a frozen init costs 4x in this hot path
 class Assessment:
     score: float
     level: Level
-    factors: list[Factor]
-    region_state: RegionState
+    previous_level: Level | None
+    score_level: Level
+    factors: list[Line]
     reasons: str
+    region_state: RegionSnapshot
+    flags: list[str]
 
 
-def _severity(r: AcceptedReport) -> float:
-    i = r.impact
-    k = min(1.0, math.log1p(i.deaths) / math.log(11))
-    inj = min(1.0, math.log1p(i.injured) / math.log(51))
-    d = min(1.0, math.log1p(i.displaced) / math.log(1001))
-    p = (
-        1.0
-        if i.arson and i.buildings_damaged >= 10
-        else 0.7
-        if i.arson
-        else 0.4
-        if i.buildings_damaged
-        else 0.0
+@dataclass(slots=True)  # not frozen: a frozen init costs 4x in this hot path
+class _Floor:
+    level: Level
+    flagged: tuple[tuple[str, str | None], ...]  # (reason, flag) of each rule that matched
+
+    @property
+    def reasons(self) -> list[str]:
+        return [reason for reason, _ in self.flagged]
+
+    @property
+    def flags(self) -> list[str]:
+        return [flag for _, flag in self.flagged if flag]
+
+
+def _decay(value: float, seconds: float, half_life_s: float) -> float:
+    return value * 0.5 ** (seconds / half_life_s) if seconds > 0 else value
+
+
+def _slot_half_life(slot: str, cfg: ModelConfig) -> float:
+    return cfg.decay.half_life_s(Kind.POTENTIAL if slot == POTENTIAL else Kind.INCIDENT)
+
+
+def decayed_memory(cell: CellState, to: float, cfg: ModelConfig) -> dict[str, Memory]:
+    """Each slot's memory as of `to` (never decayed backwards: a late report sees it as it is now)."""
+    if cell.t is None:
+        return {}
+    dt = to - cell.t
+    return {
+        slot: m.scaled(0.5 ** (dt / _slot_half_life(slot, cfg))) if dt > 0 else m
+        for slot, m in cell.memory.items()
+    }
+
+
+def _combined(memory: dict[str, Memory]) -> Memory:
+    out = Memory()
+    for m in memory.values():
+        out = out.merged(m)
+    return out
+
+
+def momentum(cell: CellState, t: float, cfg: ModelConfig) -> tuple[float, int, int, float]:
+    """(sub-score, reports in 24 h, reports in the recent days, baseline per day) before this report."""
+    mc = cfg.momentum
+    n24 = cell.reports_in_hours(t, 24)
+    n7 = cell.reports_in_hours(t, 24 * mc.recent_days)
+    baseline = (
+        cell.reports_in_days(t, mc.recent_days + mc.baseline_days, mc.recent_days + 1) / mc.baseline_days
     )
-    w = WEAPON_WEIGHT[i.weapons]
-    return 1 - (1 - k) * (1 - 0.7 * inj) * (1 - 0.6 * d) * (1 - 0.5 * p) * (1 - 0.4 * w)
-
-
-def assess(report: AcceptedReport, history: History, thresholds: LevelThresholds | None = None) -> Assessment:
-    """Score one report against its regency's history (before this report)."""
-    thresholds = thresholds or LevelThresholds()
-    day = report.occurred_at.date()
-    n24 = history.count_between(day - timedelta(days=1), day)
-    n7 = history.count_between(day - timedelta(days=7), day)
-    baseline = history.count_between(day - timedelta(days=97), day - timedelta(days=8)) / 90
-    confidence = 0.5 + 0.5 * RELIABILITY[report.source.reliability] * CREDIBILITY[report.source.credibility]
-    sev = _severity(report)
-    crowd = min(1.0, math.log10(1 + report.impact.crowd_size) / math.log10(5001))
-    signals = min(1.0, len(report.signals) / 4)
     r24 = (n24 + 1) / (baseline + 1)
-    momentum = max(0.0, min(1.0, math.log2(r24) / 3))
-    category = CATEGORY_WEIGHT[report.category]
+    r7 = (n7 + 1) / (mc.recent_days * baseline + 1)
+    value = max(0.0, min(1.0, max(math.log2(r24), math.log2(r7)) / mc.log2_full))
+    return value, n24, n7, baseline
+
+
+def recurrence(
+    cell: CellState, year: int, day: int, flagged: float, cfg: ModelConfig
+) -> tuple[float, int, bool]:
+    """(sub-score, earlier years with reports, near last year's date)."""
+    rc = cfg.recurrence
+    years = sum(1 for y in range(year - rc.years, year) if cell.years.get(y))
+    near = any(
+        min(abs(day - d), _DAYS_IN_YEAR - abs(day - d)) <= rc.anniversary_days
+        for d in cell.years.get(year - 1, [])
+    )
+    value = min(1.0, years / rc.years + (rc.anniversary if near else 0.0) + rc.flagged * flagged)
+    return value, years, near
+
+
+def floors(report: ReportFacts, confidence: float, cfg: ModelConfig) -> _Floor:
+    level = Level.NORMAL
+    matched: list[tuple[str, str | None]] = []
+    for rule in cfg.minimum_levels:
+        if (
+            report.kind in rule.kinds
+            and report.impact.deaths >= rule.min_deaths
+            and (rule.categories is None or report.category in rule.categories)
+            and confidence >= rule.min_confidence
+        ):
+            if rule.level.rank > level.rank:
+                level = rule.level
+            matched.append((rule.reason, rule.flag))
+    return _Floor(level, tuple(matched))
+
+
+def _ts(t: float | None) -> datetime | None:
+    return datetime.fromtimestamp(t, UTC) if t is not None else None
+
+
+def assess(
+    report: ReportFacts, cell: CellState, spread: SpreadView, model: Model
+) -> tuple[Assessment, CellState]:
+    """Assess one report against the state of its region+category; return the assessment and new state.
+
+    `cell` is not modified (`spread` is only read). See `apply` for the rules.
+    """
+    working = cell.copy()
+    return apply(report, working, spread, model), working
+
+
+def apply(report: ReportFacts, cell: CellState, spread: SpreadView, model: Model) -> Assessment:
+    """Assess one report and update `cell`, the caller's working copy of its region+category state.
+
+    A report older than the state's newest event time (late) is scored at its own event time against
+    the state as it is now, updates counts and memory at its own time, and may raise the level but
+    never lowers it.
+    """
+    cfg = model.config
+    w = cfg.weights
+    t = report.occurred_at.timestamp()
+    province, regency, category = report.region.province, report.region.regency, report.category
+    first = cell.t is None
+    late = cell.t is not None and t < cell.t
+    recovery = report.kind is Kind.RECOVERY
+    now = t if cell.t is None else max(t, cell.t)
+
+    memory = decayed_memory(cell, now, cfg)
+    mem = _combined(memory)
+    f = _NO_FACTS if recovery else facts(report, cfg)
+    m = facts(report, cfg).confidence if recovery else f.confidence
+    local = local_date(report.occurred_at, province)
+
+    # --- facts: this report's (x confidence) or the remembered ones, whichever is stronger ------
+    candidates: list[tuple[float, str]] = []  # (points, phrase) for the reasons sentence
+    details: dict[str, str] = {}
+    deduction = 0.0
+    fact_values: dict[str, float] = {}
+    for name, own, remembered, weight in (
+        ("severity", f.severity, mem.severity, w.severity),
+        ("scale", f.scale, mem.scale, w.scale),
+        ("signals", f.signals, mem.signals, w.signals),
+    ):
+        if own > 0 and m * own >= remembered:
+            fact_values[name] = own
+            deduction += weight * (1.0 - m) * own
+            if name == "severity" or name == "signals":
+                phrase_of = texts.severity_phrase if name == "severity" else texts.signal_phrase
+                phrases = []
+                for p in f.severity_parts if name == "severity" else f.signal_parts:
+                    phrase = phrase_of(p.key, report)
+                    phrases.append(phrase)
+                    candidates.append((weight * m * p.share, phrase))
+                details[name] = ", ".join(phrases)
+            else:
+                crowd = min(own, facts_crowd(report, cfg))
+                if crowd > 0:
+                    candidates.append((weight * m * crowd, texts.crowd_phrase(report)))
+                if own > crowd:
+                    candidates.append(
+                        (weight * m * (own - crowd), texts.SIGNAL_ID[Signal.OUTSIDE_MOBILISATION])
+                    )
+                details[name] = ", ".join(
+                    p
+                    for p, present in (
+                        (texts.crowd_phrase(report), crowd > 0),
+                        (texts.SIGNAL_ID[Signal.OUTSIDE_MOBILISATION], own > crowd),
+                    )
+                    if present
+                )
+        else:
+            fact_values[name] = remembered
+            if remembered > 0:
+                candidates.append(
+                    (weight * remembered, "insiden sebelumnya di wilayah ini masih berpengaruh")
+                )
+                details[name] = "dari laporan sebelumnya di wilayah ini, meluruh menurut waktu kejadian"
+
+    mom, n24, n7, baseline = momentum(cell, t, cfg)
+    if mom > 0:
+        days = cfg.momentum.recent_days
+        details["momentum"] = (
+            f"{n24} laporan lain dalam 24 jam, {n7} dalam {days} hari; rata-rata sebelumnya {baseline:.2f} per hari"
+        )
+        surge = mom >= 0.5 and n7 >= 3
+        candidates.append(
+            (
+                w.momentum * mom,
+                f"lonjakan laporan ({n7} dalam {days} hari)"
+                if surge
+                else f"{n7} laporan lain dalam {days} hari",
+            )
+        )
+
+    sp: SpreadResult = spread.measure(category.value, regency, province, t, cfg.spread)
+    if sp.value > 0:
+        details["spread"] = (
+            f"{sp.neighbours} kabupaten/kota sekitar dan {sp.provinces} provinsi lain meningkat"
+            f" untuk kategori yang sama dalam {cfg.spread.window_hours:g} jam"
+        )
+        candidates.append((w.spread * sp.value, "eskalasi serupa di wilayah sekitar"))
+
+    flagged = m if f.flagged_recurring else 0.0
+    rec, rec_years, near = recurrence(cell, local.year, day_of_year(local), flagged, cfg)
+    if rec > 0:
+        parts = []
+        if rec_years:
+            parts.append(f"terjadi pada {rec_years} dari {cfg.recurrence.years} tahun terakhir")
+        if near:
+            parts.append("sekitar tanggal yang sama tahun lalu")
+        if f.flagged_recurring:
+            parts.append("dilaporkan sebagai konflik berulang")
+        details["recurrence"] = "; ".join(parts)
+        candidates.append((w.recurrence * rec, "konflik berulang"))
+
+    ec = election_context(model, province, regency, local, report.election_stage)
+    relevance = cfg.election.relevance_of(category)
+    election = ec.value * relevance
+    if election > 0 and ec.stage is not None:
+        stage = STAGE_ID.get(ec.stage, ec.stage)
+        when = "" if ec.days == 0 else ("menjelang " if ec.days > 0 else "sesudah ")
+        phrase = f"{when}{stage}" + (f" {ec.election}" if ec.election else "")
+        details["election"] = f"{phrase} (bobot tahapan {ec.value:.2f}, relevansi kategori {relevance:.2f})"
+        candidates.append((w.election * election, phrase))
+
+    band = vulnerability_band(model, province, regency)
+    vulnerability = cfg.vulnerability.bands[band]
+    details["vulnerability"] = f"kerawanan wilayah {texts.BAND_ID[band]} (baseline {model.baseline.version})"
+    if band == "high":
+        candidates.append((w.vulnerability * vulnerability, "wilayah dengan kerawanan tinggi"))
+
+    cat = cfg.category[category]
+    details["category"] = texts.CATEGORY_ID[category]
+    # The category is context rather than news: it names the reason only when little else does.
+    candidates.append((w.category * cat * 0.25, texts.CATEGORY_ID[category]))
+
     factors = [
-        Factor(name="severity", value=round(sev, 3), contribution=round(40 * confidence * sev, 2)),
-        Factor(name="scale", value=round(crowd, 3), contribution=round(15 * confidence * crowd, 2)),
-        Factor(name="signals", value=round(signals, 3), contribution=round(15 * signals, 2)),
-        Factor(name="momentum", value=round(momentum, 3), contribution=round(10 * momentum, 2)),
-        Factor(name="category", value=category, contribution=round(15 * category, 2)),
+        Line(
+            "severity",
+            _r3(fact_values["severity"]),
+            _r2(w.severity * fact_values["severity"]),
+            details.get("severity", ""),
+        ),
+        Line(
+            "scale",
+            _r3(fact_values["scale"]),
+            _r2(w.scale * fact_values["scale"]),
+            details.get("scale", ""),
+        ),
+        Line(
+            "signals",
+            _r3(fact_values["signals"]),
+            _r2(w.signals * fact_values["signals"]),
+            details.get("signals", ""),
+        ),
+        Line("confidence", _r3(m), _r2(-deduction), _source_detail(report, m)),
+        Line(
+            "momentum",
+            _r3(mom),
+            _r2(w.momentum * mom),
+            details.get("momentum", ""),
+        ),
+        Line(
+            "spread",
+            _r3(sp.value),
+            _r2(w.spread * sp.value),
+            details.get("spread", ""),
+        ),
+        Line(
+            "recurrence",
+            _r3(rec),
+            _r2(w.recurrence * rec),
+            details.get("recurrence", ""),
+        ),
+        Line(
+            "election",
+            _r3(election),
+            _r2(w.election * election),
+            details.get("election", ""),
+        ),
+        Line(
+            "vulnerability",
+            _r3(vulnerability),
+            _r2(w.vulnerability * vulnerability),
+            details["vulnerability"],
+        ),
+        Line("category", _r3(cat), _r2(w.category * cat), details["category"]),
     ]
-    if report.kind is Kind.RECOVERY:
-        factors.append(Factor(name="recovery", value=1.0, contribution=-sum(f.contribution for f in factors)))
-    score = max(0.0, min(100.0, round(sum(f.contribution for f in factors), 2)))
-    top = sorted((f for f in factors if f.contribution > 0), key=lambda f: -f.contribution)[:3]
+    pre = round(sum([x.contribution for x in factors]), 2)
+    if pre > 100.0:
+        # The weights add up to more than 100 (history factors are a bonus on top of what a single
+        # report can reach); the excess is shown as its own line so the contributions still add up.
+        factors.append(Line("cap", 100.0, _r2(100.0 - pre), "skor maksimum 100"))
+        pre = 100.0
+
+    # --- recovery: lowers the score and the remembered facts, unless newer activity supersedes it --
+    applies = recovery and (cell.last_active is None or t >= cell.last_active)
+    share = cfg.recovery.strength * m if applies else 0.0
+    if recovery:
+        removed = _r2(share * pre)
+        detail = (
+            f"laporan pemulihan menurunkan skor {share * 100:.0f}%"
+            if applies
+            else "laporan pemulihan lebih lama dari laporan terbaru di wilayah ini: tidak menurunkan"
+        )
+        factors.append(Line("recovery", _r3(share), _r2(-removed), detail))
+    score = max(0.0, min(100.0, round(sum([x.contribution for x in factors]), 2)))
+
+    # --- level of the region+category ------------------------------------------------------------
+    thresholds = cfg.levels
+    score_level = thresholds.level_for(score)
+    floor = _Floor(Level.NORMAL, ()) if recovery else floors(report, m, cfg)
+    target = score_level if floor.level.rank <= score_level.rank else floor.level
+    prev = cell.level
+    level, since, held = prev, cell.since, cell.held
+    if applies:
+        level = Level.from_rank(min(target.rank, max(1, prev.rank - 1)))
+        since, held = (t if level is not prev else since), t
+    elif recovery:
+        pass  # a superseded recovery report changes nothing
+    elif target.rank > prev.rank:
+        level, since, held = target, t, t if held is None else max(held, t)
+    elif target is prev:
+        held = t if held is None else max(held, t)
+    elif not late:
+        low = _lower_bound(prev, thresholds)
+        hold_s = cfg.hysteresis.hold_hours[prev.value] * 3600.0  # type: ignore[index]
+        if score >= low - cfg.hysteresis.margin:
+            held = t
+        elif held is None or t - held >= hold_s:
+            level, since, held = target, t, t
+    if first:
+        since = since if since is not None else t
+        held = held if held is not None else t
+
+    # --- new state -------------------------------------------------------------------------------
+    _update(cell, report, f, m, t, now, memory, share, cfg, local.year, day_of_year(local))
+    cell.level, cell.since, cell.held = level, since, held
+    if not late:
+        cell.score = score
+
+    # --- reasons sentence: what changed the level first, then the facts with the most points ----
+    lead: list[str] = []
+    if applies:
+        lead.append("laporan pemulihan/perdamaian")
+    if floor.level.rank > score_level.rank:
+        lead.extend(floor.reasons)
+    if level.rank > target.rank and not applies:
+        lead.append(f"level dipertahankan sejak {_fmt(since, province)}")
+    points: dict[str, float] = {}
+    for pts, phrase in candidates:
+        points[phrase] = points.get(phrase, 0.0) + pts
+    ranked = [
+        p
+        for p, pts in sorted(points.items(), key=itemgetter(1), reverse=True)
+        if pts >= 0.5 and p not in lead
+    ]
+    tail = [] if floor.level.rank > score_level.rank else [r for r, flag in floor.flagged if flag]
+    reasons = texts.sentence([*lead, *ranked[: max(1, 3 - len(lead))], *tail])
+
+    state = RegionSnapshot(
+        count_24h=n24,
+        count_7d=n7,
+        baseline_daily=round(baseline, 4),
+        level_since=_ts(since),
+        elevated_neighbours=sp.neighbours,
+        elevated_provinces=sp.provinces,
+        vulnerability=band,
+        election_stage=ec.stage if election > 0 else None,
+    )
     return Assessment(
         score=score,
-        level=thresholds.level_for(score),
+        level=level,
+        previous_level=None if first else prev,
+        score_level=score_level,
         factors=factors,
-        region_state=RegionState(count_24h=n24, count_7d=n7, baseline_daily=round(baseline, 4)),
-        reasons="; ".join(f.name for f in top),
+        reasons=reasons,
+        region_state=state,
+        flags=list(dict.fromkeys(floor.flags)),
     )
 
 
-def observe(history: History, occurred_at: datetime) -> None:
-    history.add(occurred_at.date())
+def _update(
+    cell: CellState,
+    report: ReportFacts,
+    f: Facts,
+    m: float,
+    t: float,
+    now: float,
+    memory: dict[str, Memory],
+    recovery_share: float,
+    cfg: ModelConfig,
+    year: int,
+    day_of_year: int,
+) -> None:
+    """Memory as of `now`; counts and days at the report's own time."""
+    cell.memory, cell.t = memory, now
+    if report.kind is Kind.RECOVERY:
+        if recovery_share > 0:
+            cell.memory = {k: v.scaled(1.0 - recovery_share) for k, v in memory.items()}
+        return
+    slot = POTENTIAL if report.kind is Kind.POTENTIAL else INCIDENT
+    own = Memory(m * f.severity, m * f.scale, m * f.signals)
+    if t < now:  # late: its facts enter the memory decayed from its own time to the state's time
+        own = own.scaled(_decay(1.0, now - t, _slot_half_life(slot, cfg)))
+    cell.memory[slot] = memory.get(slot, Memory()).merged(own)
+    cell.count(t)
+    cell.mark_day(year, day_of_year)
+    cell.last_active = t if cell.last_active is None else max(cell.last_active, t)
+
+
+def _lower_bound(level: Level, thresholds: LevelThresholds) -> float:
+    """The score at which `level` begins (0 for normal)."""
+    return float(getattr(thresholds, level.value, 0.0))
+
+
+def _source_detail(report: ReportFacts, m: float) -> str:
+    s = report.source
+    return (
+        f"sumber {s.type.value} {s.reliability}{s.credibility}: keyakinan {m:.2f} atas fakta yang dilaporkan"
+    )
+
+
+def _fmt(t: float | None, province: str) -> str:
+    if t is None:
+        return "-"
+    return local_date(datetime.fromtimestamp(t, UTC), province).strftime("%d-%m-%Y")
+
+
+def _r2(x: float) -> float:
+    return round(x, 2) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def _r3(x: float) -> float:
+    return round(x, 3) + 0.0
