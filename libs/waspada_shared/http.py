@@ -4,6 +4,7 @@ No `from __future__ import annotations`: FastAPI resolves the closures' dependen
 """
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -11,7 +12,8 @@ import orjson
 from fastapi import APIRouter, FastAPI, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from waspada_shared.auth import Principal
 from waspada_shared.contracts.rejection import FieldError
@@ -122,3 +124,52 @@ def principal_dependency(keys: KeyStore) -> Callable[..., Awaitable[Principal]]:
         return found
 
     return dependency
+
+
+HTTP_REQUEST_SECONDS = Histogram(
+    "waspada_http_request_duration_seconds",
+    "HTTP request latency, from the request's arrival to its last response byte handed to the server",
+    ["service", "method", "route", "status"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+class HttpMetricsMiddleware:
+    """ASGI middleware timing every HTTP request into `waspada_http_request_duration_seconds`.
+
+    Labels stay low-cardinality: the route is the matched path template (`/v1/reports/{report_id}`), or
+    `unmatched`; unusual methods are `other`. A plain ASGI middleware (not BaseHTTPMiddleware), so it
+    adds microseconds, not a task per request. Use: `app.add_middleware(HttpMetricsMiddleware, service=...)`.
+    """
+
+    def __init__(self, app: ASGIApp, service: str, histogram: Histogram = HTTP_REQUEST_SECONDS) -> None:
+        self.app = app
+        self.service = service
+        self.histogram = histogram
+        self._series: dict[tuple[str, str, int], Histogram] = {}  # labelled children, looked up once
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500  # unless a response starts: an exception escaping the app becomes a 500
+
+        async def send_timed(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_timed)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            method = scope["method"] if scope["method"] in _METHODS else "other"
+            series = self._series.get((method, route, status))
+            if series is None:
+                series = self._series[(method, route, status)] = self.histogram.labels(
+                    self.service, method, route, str(status)
+                )
+            series.observe(time.perf_counter() - start)

@@ -12,6 +12,7 @@ from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import REGISTRY, CollectorRegistry
 
 from waspada_shared.logging import get_logger
+from waspada_shared.metrics import KAFKA_PUBLISH_ERRORS
 from waspada_shared.settings import ServiceSettings
 from waspada_shared.topics import headers
 
@@ -48,6 +49,7 @@ async def publish_all(broker: KafkaBroker, messages: Iterable[OutMessage]) -> in
 
     Raises if any send fails, so callers keep their input (outbox rows, consumer offsets) for a retry.
     """
+    sent = list(messages)
     futures = [
         await broker.publish(
             m.value,
@@ -56,10 +58,15 @@ async def publish_all(broker: KafkaBroker, messages: Iterable[OutMessage]) -> in
             headers=headers(m.schema_version),
             no_confirm=True,
         )
-        for m in messages
+        for m in sent
     ]
     if futures:
-        await asyncio.gather(*futures)
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        failed = [(m.topic, r) for m, r in zip(sent, results, strict=True) if isinstance(r, BaseException)]
+        for topic, _ in failed:  # FastStream's middleware cannot see failures of unconfirmed sends
+            KAFKA_PUBLISH_ERRORS.labels(topic=topic).inc()
+        if failed:
+            raise failed[0][1]
     return len(futures)
 
 

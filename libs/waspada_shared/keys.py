@@ -1,4 +1,8 @@
-"""API keys: hashed at rest, cached in memory so authentication costs no database round trip."""
+"""API keys: hashed at rest, cached in memory so authentication costs no database round trip.
+
+Keys are random 256-bit tokens, so a plain SHA-256 is enough to make a leaked table useless (a slow
+password hash is for low-entropy secrets). Revocation reaches running services within `refresh_seconds`.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,25 @@ import time
 import asyncpg
 
 from waspada_shared.auth import ADMIN, NATIONAL, Principal, hash_key
+from waspada_shared.logging import get_logger
 from waspada_shared.regions import reference
+
+log = get_logger(__name__)
 
 
 class KeyStore:
-    def __init__(self, pool: asyncpg.Pool, refresh_seconds: float = 5.0) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, refresh_seconds: float = 5.0, miss_lookups_per_second: int = 20
+    ) -> None:
         self.pool = pool
         self.refresh_seconds = refresh_seconds
+        # An unknown key is looked up in the database, so a key created a moment ago works at once;
+        # at most this many lookups a second, so a flood of bad keys cannot load the database.
+        self.miss_lookups_per_second = miss_lookups_per_second
         self._cache: dict[str, Principal] = {}
         self._loaded_at = 0.0
+        self._miss_window = 0
+        self._misses = 0
 
     async def refresh(self) -> None:
         rows = await self.pool.fetch(
@@ -26,13 +40,41 @@ class KeyStore:
         self._loaded_at = time.monotonic()
 
     async def authenticate(self, key: str) -> Principal | None:
-        if time.monotonic() - self._loaded_at > self.refresh_seconds:
-            await self.refresh()
-        return self._cache.get(hash_key(key))
+        digest = hash_key(key)
+        now = time.monotonic()
+        try:
+            if now - self._loaded_at > self.refresh_seconds:
+                await self.refresh()
+            found = self._cache.get(digest)
+            if found is None and self._may_look_up(now):
+                row = await self.pool.fetchrow(
+                    "SELECT name, scope, rate_limit FROM auth.api_keys"
+                    " WHERE key_hash = $1 AND revoked_at IS NULL",
+                    digest,
+                )
+                if row is not None:
+                    found = self._cache[digest] = Principal(row["name"], row["scope"], row["rate_limit"])
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            # Database unreachable: keep answering from the last known keys for another interval.
+            self._loaded_at = now
+            log.warning("api key lookup failed; using cached keys", error=str(exc))
+            return self._cache.get(digest)
+        return found
+
+    def _may_look_up(self, now: float) -> bool:
+        window = int(now)
+        if window != self._miss_window:
+            self._miss_window, self._misses = window, 0
+        self._misses += 1
+        return self._misses <= self.miss_lookups_per_second
 
     async def create(self, name: str, scope: str, rate_limit: float | None = None) -> str:
         """Create a key and return it; only its hash is stored, so it is shown once."""
         validate_scope(scope)
+        if not name.strip():
+            raise ValueError("a key needs a name")
+        if rate_limit is not None and rate_limit <= 0:
+            raise ValueError("rate_limit must be positive (requests per second)")
         key = f"wsp_{secrets.token_urlsafe(32)}"
         await self.pool.execute(
             "INSERT INTO auth.api_keys (key_hash, name, scope, rate_limit) VALUES ($1, $2, $3, $4)",
@@ -54,17 +96,29 @@ class KeyStore:
             "SELECT name, scope, rate_limit, created_at, revoked_at FROM auth.api_keys ORDER BY name"
         )
 
-    async def ensure_demo_keys(self) -> None:
-        """Local profile only: `demo-<province>` for every province, `demo-national`, `demo-admin`."""
+    async def ensure_demo_keys(self, rate_limit: float | None = None) -> None:
+        """Local profile only: `demo-<province>` for every province, `demo-national`, `demo-admin`.
+
+        With `rate_limit`, the demo keys get that limit (so local benchmarks are not throttled);
+        without, existing demo keys are left as they are.
+        """
         demo = {f"demo-{code}": code for code in reference().provinces}
         demo["demo-national"] = NATIONAL
         demo["demo-admin"] = ADMIN
+        conflict = (
+            "ON CONFLICT (key_hash) DO UPDATE SET rate_limit = EXCLUDED.rate_limit"
+            " WHERE api_keys.rate_limit IS DISTINCT FROM EXCLUDED.rate_limit"
+            if rate_limit is not None
+            else "ON CONFLICT DO NOTHING"
+        )
         await self.pool.execute(
-            "INSERT INTO auth.api_keys (key_hash, name, scope) SELECT * FROM unnest($1::text[], $2::text[],"
-            " $3::text[]) ON CONFLICT DO NOTHING",
+            "INSERT INTO auth.api_keys (key_hash, name, scope, rate_limit)"
+            " SELECT k, n, s, $4::real FROM unnest($1::text[], $2::text[], $3::text[]) AS t(k, n, s) "
+            + conflict,
             [hash_key(k) for k in demo],
             list(demo),
             list(demo.values()),
+            rate_limit,
         )
 
 

@@ -83,7 +83,9 @@ def reference() -> RegionReference:
     return RegionReference(provinces, regencies, districts, district_names)
 
 
-def normalise_legacy_codes(region: dict[str, object]) -> tuple[dict[str, object], list[str]]:
+def normalise_legacy_codes(
+    region: dict[str, object], *, indonesian: bool = False
+) -> tuple[dict[str, object], list[str]]:
     """Map legacy Papua Barat Daya codes (92.xx) to the 2025 codes (96.xx).
 
     Returns the (possibly new) region mapping and human-readable notes about what changed.
@@ -95,12 +97,23 @@ def normalise_legacy_codes(region: dict[str, object]) -> tuple[dict[str, object]
     new_regency = LEGACY_REGENCY_CODES[regency]
     out = dict(region)
     out["regency"] = new_regency
-    notes = [f"region.regency: legacy code {regency} normalised to {new_regency} (Papua Barat Daya)"]
+    if indonesian:
+        notes = [f"region.regency: kode lama {regency} diganti {new_regency} (Papua Barat Daya)"]
+    else:
+        notes = [f"region.regency: legacy code {regency} normalised to {new_regency} (Papua Barat Daya)"]
     if out.get("province") == "92":
         out["province"] = "96"
-        notes.append("region.province: legacy code 92 normalised to 96 (Papua Barat Daya)")
+        notes.append(
+            "region.province: kode lama 92 diganti 96 (Papua Barat Daya)"
+            if indonesian
+            else "region.province: legacy code 92 normalised to 96 (Papua Barat Daya)"
+        )
     district = out.get("district")
     if isinstance(district, str) and district.startswith(regency + "."):
         out.pop("district")
-        notes.append(f"region.district: legacy district {district} dropped (renumbered in 2025)")
+        notes.append(
+            f"region.district: kode kecamatan lama {district} dihapus (dinomori ulang pada 2025)"
+            if indonesian
+            else f"region.district: legacy district {district} dropped (renumbered in 2025)"
+        )
     return out, notes

@@ -9,7 +9,7 @@ from waspada_intake.settings import IntakeSettings
 
 
 def main() -> None:
-    serve("intake", IntakeSettings(), create_app)
+    serve("intake", IntakeSettings(), create_app, proxy_headers=False)
 
 
 if __name__ == "__main__":

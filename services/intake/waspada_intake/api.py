@@ -1,44 +1,60 @@
-"""HTTP API of intake (SPEC §4): /v1/reports, /v1/reports/batch, /v1/reports/{id}.
+"""HTTP API of intake (SPEC §4): /v1/reports, /v1/reports/batch, /v1/reports/{id}, and the admin-only
+/v1/reports/{id}/reporter.
 
-No `from __future__ import annotations`: FastAPI resolves the closures' dependency annotations at runtime.
+Bodies are read and validated by hand (orjson + the shared pydantic model), for speed and so that every
+offending field is listed in one problem; the OpenAPI document gets the real request schemas injected
+(`openapi_extra_schemas`). No `from __future__ import annotations`: FastAPI inspects the signatures.
 """
 
-import time
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from collections.abc import Awaitable
+from datetime import datetime
+from typing import Any, TypeVar
 
 import orjson
-from fastapi import APIRouter, Depends, FastAPI, Header, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from waspada_shared.auth import Principal
 from waspada_shared.contracts.rejection import FieldError
-from waspada_shared.contracts.report import ReportFacts, ReportIn
-from waspada_shared.http import ProblemError, bearer_token, unauthorized
-from waspada_shared.keys import KeyStore
+from waspada_shared.contracts.report import ReportFacts, ReportIn, Reporter
+from waspada_shared.http import ProblemError
 from waspada_shared.logging import get_logger
-from waspada_shared.problems import PROBLEM_CONTENT_TYPE, Problem, problem, wants_indonesian
+from waspada_shared.problems import PROBLEM_CONTENT_TYPE, Problem, problem, title, wants_indonesian
 
-from waspada_intake import metrics
+from waspada_intake.adapters.crypto import CannotDecrypt, ReporterCipher
 from waspada_intake.adapters.store import ReportStore
-from waspada_intake.domain.ratelimit import RateLimiter
-from waspada_intake.domain.validation import Parsed, parse_bytes, parse_obj
-from waspada_intake.service import IntakeService, ItemResult
+from waspada_intake.handlers import (
+    JSON,
+    STORE_UNAVAILABLE,
+    Answer,
+    BodyTooLarge,
+    Gate,
+    Incoming,
+    Submissions,
+    unavailable,
+)
 from waspada_intake.settings import IntakeSettings
+
+T = TypeVar("T")
 
 log = get_logger(__name__)
 
 
 class SubmitResult(BaseModel):
-    report_id: str | None
+    """The outcome of one submitted report."""
+
+    report_id: str | None = Field(description="The report's id, when it could be read")
     status: str = Field(description="accepted, duplicate, conflict, invalid or forbidden")
-    duplicate: bool = False
-    received_at: datetime | None = None
-    notes: list[str] = Field(default_factory=list)
-    errors: list[FieldError] = Field(default_factory=list)
+    duplicate: bool = Field(False, description="True for an exact resubmission of an earlier report")
+    received_at: datetime | None = Field(
+        None, description="When intake stored it; for a duplicate or conflict, the earlier receipt"
+    )
+    notes: list[str] = Field(default_factory=list, description="Normalisations applied (legacy codes)")
+    errors: list[FieldError] = Field(default_factory=list, description="Why it was not accepted")
 
 
 class BatchResult(BaseModel):
+    """One result per submitted item, in the order submitted."""
+
     results: list[SubmitResult]
     accepted: int
     duplicates: int
@@ -46,263 +62,241 @@ class BatchResult(BaseModel):
 
 
 class ReportView(BaseModel):
+    """A stored report (never its reporter) and how far it has come through the pipeline."""
+
     report: ReportFacts
-    state: str = Field(description="accepted, published or assessed")
+    state: str = Field(description="accepted (stored), published (on reports.accepted.v1) or assessed")
     received_at: datetime
     submitted_by: str
-    score: float | None = None
-    level: str | None = None
+    score: float | None = Field(None, description="Risk score 0-100, once assessed")
+    level: str | None = Field(None, description="normal, waspada, siaga or awas, once assessed")
     model_version: str | None = None
     assessed_at: datetime | None = None
 
 
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    code: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}}
-    for code in (401, 403, 404, 413, 422, 429, 503)
+_ERRORS: dict[int, str] = {
+    401: "No or unknown API key",
+    403: "Outside the key's scope",
+    404: "No such report (or not visible to this key)",
+    409: "The report_id was used before for different content; names the earlier receipt time",
+    413: "Body too large",
+    422: "Invalid input; every offending field is listed by its dotted path",
+    429: "Over the key's rate limit (see Retry-After)",
+    503: "The database cannot be reached right now (nothing was stored); retry later",
+}
+_HEADERS: dict[int, tuple[str, str]] = {
+    401: ("WWW-Authenticate", "`Bearer`"),
+    429: ("Retry-After", "Seconds to wait before retrying"),
+    503: ("Retry-After", "Seconds to wait before retrying"),
 }
 
 
-def _as_result(r: ItemResult) -> SubmitResult:
-    return SubmitResult(
-        report_id=r.report_id,
-        status=r.status,
-        duplicate=r.status == "duplicate",
-        received_at=r.received_at,
-        notes=r.notes,
-        errors=r.errors,
-    )
+def _problem_response(code: int) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": _ERRORS[code],
+        "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    if code in _HEADERS:
+        name, description = _HEADERS[code]
+        response["headers"] = {name: {"description": description, "schema": {"type": "string"}}}
+    return response
 
 
-def build_router(settings: IntakeSettings) -> APIRouter:
-    router = APIRouter(prefix="/v1", responses=PROBLEMS)
-    limiter = RateLimiter()
+def _responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: _problem_response(code) for code in codes}
 
-    async def principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
-        keys: KeyStore = request.app.state.keys
-        token = bearer_token(authorization)
-        found = await keys.authenticate(token) if token else None
-        if found is None:
-            raise unauthorized()
-        rate = found.rate_limit or settings.default_rate_limit
-        if not limiter.allow(found.name, rate, time.monotonic()):
-            raise ProblemError(
-                problem(
-                    429, "rate-limited", "Too many requests", f"limit is {rate:g} requests/s for this key"
-                ),
-                {"Retry-After": "1"},
-            )
-        return found
 
-    async def read_body(request: Request, limit: int) -> bytes:
+_AUTH_AND_LANGUAGE: dict[str, Any] = {
+    "security": [{"bearer": []}],
+    "parameters": [
+        {
+            "name": "Accept-Language",
+            "in": "header",
+            "required": False,
+            "description": "`id` for messages in Bahasa Indonesia",
+            "schema": {"type": "string"},
+        }
+    ],
+}
+
+
+def _json_body(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {JSON: {"schema": schema}},
+        },
+        **_AUTH_AND_LANGUAGE,
+    }
+
+
+def _response(answer: Answer) -> Response:
+    return Response(answer.body, answer.status, answer.headers, answer.media_type)
+
+
+def _incoming(request: Request) -> Incoming:
+    async def read(limit: int) -> bytes:
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
-            raise ProblemError(problem(413, "too-large", "Body too large", f"the limit is {limit} bytes"))
-        body = b""
+            raise BodyTooLarge
+        chunks: list[bytes] = []
+        size = 0
         async for chunk in request.stream():
-            body += chunk
-            if len(body) > limit:
-                raise ProblemError(problem(413, "too-large", "Body too large", f"the limit is {limit} bytes"))
-        return body
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge
+            chunks.append(chunk)
+        return b"".join(chunks)
 
-    def service(request: Request) -> IntakeService:
-        return request.app.state.service  # type: ignore[no-any-return]
+    return Incoming(request.headers, read)
 
-    async def submit(
-        svc: IntakeService, who: Principal, parsed: list[Parsed], indonesian: bool
-    ) -> list[ItemResult]:
-        now = datetime.now(UTC)
-        results: dict[int, ItemResult] = {}
-        valid: list[tuple[int, Parsed]] = []
-        for i, p in enumerate(parsed):
-            if p.report is None:
-                metrics.REPORTS.labels(outcome="invalid", province=_province_label(p.province_hint)).inc()
-                metrics.REJECTIONS.labels(
-                    reason=p.errors[0].code if p.errors else "invalid", door="http"
-                ).inc()
-                results[i] = ItemResult(i, None, "invalid", errors=p.errors, notes=p.notes)
-            elif not who.may_submit_for(p.report.region.province):
-                metrics.REPORTS.labels(outcome="forbidden", province=p.report.region.province).inc()
-                msg = (
-                    f"kunci ini hanya untuk provinsi {who.scope}"
-                    if indonesian
-                    else f"this key may only submit for province {who.scope}"
-                )
-                results[i] = ItemResult(
-                    i,
-                    p.report.report_id,
-                    "forbidden",
-                    errors=[FieldError(field="region.province", message=msg, code="forbidden")],
-                )
-            else:
-                valid.append((i, p))
-        if valid:
-            try:
-                with metrics.STORE_SECONDS.time():
-                    for r in await svc.accept(valid, who.scope, now):
-                        results[r.index] = r
-            except (OSError, ConnectionError) as exc:
-                log.error("report store unavailable", error=str(exc))
-                raise ProblemError(problem(503, "unavailable", "Reports cannot be stored right now")) from exc
-            except Exception as exc:
-                if type(exc).__module__.startswith("asyncpg"):
-                    log.error("report store failed", error=str(exc))
-                    raise ProblemError(
-                        problem(503, "unavailable", "Reports cannot be stored right now")
-                    ) from exc
-                raise
-        return [results[i] for i in range(len(parsed))]
+
+def build_router(settings: IntakeSettings, gate: Gate, submissions: Submissions) -> APIRouter:
+    """The documented API. The two POST routes are normally answered by `fastpath.FastPath` (same code)."""
+    router = APIRouter(prefix="/v1")
 
     @router.post(
         "/reports",
         status_code=202,
         response_model=SubmitResult,
-        responses={
-            200: {"model": SubmitResult, "description": "Exact resubmission (duplicate)"},
-            409: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}},
-        },
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReportIn"}}},
-            }
-        },
         summary="Submit one report",
+        description="`202` once the report is durably stored (it reaches Kafka through an outbox, even "
+        "if Kafka is down at that moment); `200` with `duplicate: true` for an exact resubmission.",
+        responses={
+            202: {"description": "Accepted: stored durably"},
+            200: {"model": SubmitResult, "description": "Exact resubmission (duplicate)"},
+            **_responses(401, 403, 409, 413, 422, 429, 503),
+        },
+        openapi_extra=_json_body({"$ref": "#/components/schemas/ReportIn"}, "One report (schema v1)"),
     )
-    async def post_report(
-        request: Request,
-        who: Annotated[Principal, Depends(principal)],
-        accept_language: Annotated[str | None, Header()] = None,
-    ) -> Response:
-        indonesian = wants_indonesian(accept_language)
-        body = await read_body(request, settings.max_body_bytes)
-        parsed = parse_bytes(body, datetime.now(UTC), indonesian=indonesian)
-        (result,) = await submit(service(request), who, [parsed], indonesian)
-        if result.status == "invalid":
-            title = "Laporan tidak sah" if indonesian else "Invalid report"
-            raise ProblemError(problem(422, "invalid-report", title, errors=result.errors))
-        if result.status == "forbidden":
-            title = "Di luar wewenang kunci" if indonesian else "Region outside the key's scope"
-            raise ProblemError(problem(403, "forbidden", title, errors=result.errors))
-        if result.status == "conflict":
-            raise ProblemError(
-                problem(
-                    409,
-                    "conflict",
-                    "report_id already used for different content",
-                    f"first received at {result.received_at.isoformat() if result.received_at else '?'}",
-                    errors=result.errors,
-                    received_at=result.received_at.isoformat() if result.received_at else None,
-                )
-            )
-        status = 200 if result.status == "duplicate" else 202
-        return Response(
-            _as_result(result).model_dump_json(), status_code=status, media_type="application/json"
-        )
+    async def post_report(request: Request) -> Response:
+        return _response(await submissions.single(_incoming(request)))
+
+    batch_schema = {
+        "type": "array",
+        "maxItems": settings.max_batch_items,
+        "items": {"$ref": "#/components/schemas/ReportIn"},
+    }
 
     @router.post(
         "/reports/batch",
         response_model=BatchResult,
-        summary="Submit up to 500 reports; one result per item, in order",
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "array",
-                            "maxItems": settings.max_batch_items,
-                            "items": {"$ref": "#/components/schemas/ReportIn"},
-                        }
-                    }
-                },
-            }
-        },
+        summary=f"Submit up to {settings.max_batch_items} reports; one result per item, in order",
+        description="Valid items are stored (in one transaction) even when others fail; each item's "
+        "result says accepted, duplicate, conflict, invalid or forbidden.",
+        responses=_responses(401, 413, 422, 429, 503),
+        openapi_extra=_json_body(batch_schema, "A JSON array of reports"),
     )
-    async def post_batch(
-        request: Request,
-        who: Annotated[Principal, Depends(principal)],
-        accept_language: Annotated[str | None, Header()] = None,
-    ) -> Response:
-        indonesian = wants_indonesian(accept_language)
-        body = await read_body(request, settings.max_body_bytes * settings.max_batch_items)
-        try:
-            items = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            raise ProblemError(
-                problem(
-                    422,
-                    "invalid-batch",
-                    "Invalid JSON",
-                    errors=[FieldError(field="body", message=str(exc), code="json_invalid")],
-                )
-            ) from exc
-        if not isinstance(items, list) or len(items) > settings.max_batch_items:
-            raise ProblemError(
-                problem(
-                    422,
-                    "invalid-batch",
-                    f"A batch is a JSON array of at most {settings.max_batch_items} reports",
-                    errors=[
-                        FieldError(field="body", message="expected an array of reports", code="list_type")
-                    ],
-                )
-            )
-        now = datetime.now(UTC)
-        parsed = [parse_obj(item, now, indonesian=indonesian) for item in items]
-        results = await submit(service(request), who, parsed, indonesian)
-        out = BatchResult(
-            results=[_as_result(r) for r in results],
-            accepted=sum(r.status == "accepted" for r in results),
-            duplicates=sum(r.status == "duplicate" for r in results),
-            failed=sum(r.status not in ("accepted", "duplicate") for r in results),
-        )
-        return Response(out.model_dump_json(), media_type="application/json")
+    async def post_batch(request: Request) -> Response:
+        return _response(await submissions.batch(_incoming(request)))
 
     @router.get(
-        "/reports/{report_id}", response_model=ReportView, summary="A report and its processing state"
+        "/reports/{report_id}",
+        response_model=ReportView,
+        summary="A report (without reporter) and its processing state",
+        description="Visible to keys of its province and to national/admin keys; any other key gets "
+        "`404`, so report ids do not leak across provinces.",
+        responses=_responses(401, 404, 422, 429, 503),
+        openapi_extra=_AUTH_AND_LANGUAGE,
     )
-    async def get_report(
-        report_id: str, request: Request, who: Annotated[Principal, Depends(principal)]
-    ) -> ReportView:
+    async def get_report(report_id: str, request: Request) -> Response:
+        indonesian = wants_indonesian(request.headers.get("accept-language"))
+        who = await gate.admit(request.headers.get("authorization"), indonesian)
         store: ReportStore = request.app.state.store
-        row = await store.get(report_id)
+        row = await _read(store.get(report_id), indonesian)
         # 404 rather than 403 outside the key's scope, so report ids do not leak across provinces.
         if row is None or not who.may_read(row["province"]):
-            raise ProblemError(problem(404, "not-found", "No such report"))
-        return ReportView(
-            report=ReportFacts.model_validate(
-                {k: v for k, v in row["facts"].items() if k not in ("received_at", "submitted_by")}
-            ),
-            state=row["state"],
-            received_at=row["received_at"],
-            submitted_by=row["submitted_by"],
-            score=row["score"],
-            level=row["level"],
-            model_version=row["model_version"],
-            assessed_at=row["assessed_at"],
-        )
+            raise _not_found(indonesian)
+        facts = {k: v for k, v in row["facts"].items() if k not in ("received_at", "submitted_by")}
+        view = {
+            "report": facts,
+            "state": row["state"],
+            "received_at": row["received_at"].isoformat(),
+            "submitted_by": row["submitted_by"],
+            "score": row["score"],
+            "level": row["level"],
+            "model_version": row["model_version"],
+            "assessed_at": row["assessed_at"].isoformat() if row["assessed_at"] else None,
+        }
+        return Response(orjson.dumps(view), media_type=JSON)
+
+    @router.get(
+        "/reports/{report_id}/reporter",
+        response_model=Reporter,
+        summary="The confidential reporter of a report (admin keys only)",
+        description="Decrypted on request; every read is logged (who, which report; never the content). "
+        "`403` for any key but admin, `404` when the report does not exist or has no reporter.",
+        responses=_responses(401, 403, 404, 422, 429, 503),
+        openapi_extra=_AUTH_AND_LANGUAGE,
+    )
+    async def get_reporter(report_id: str, request: Request) -> Response:
+        indonesian = wants_indonesian(request.headers.get("accept-language"))
+        who = await gate.admit(request.headers.get("authorization"), indonesian)
+        if not who.is_admin:
+            raise ProblemError(
+                problem(
+                    403,
+                    "forbidden",
+                    title("forbidden", "Only admin keys may read reporters", indonesian=indonesian),
+                )
+            )
+        store: ReportStore = request.app.state.store
+        cipher: ReporterCipher = request.app.state.cipher
+        found = await _read(store.get_reporter(report_id), indonesian)
+        if found is None or found[1] is None:
+            raise _not_found(indonesian)
+        try:
+            reporter = cipher.decrypt(found[1], report_id)
+        except CannotDecrypt as exc:  # encrypted with another key: say so, without details
+            log.error("reporter cannot be decrypted with the configured key", report_id=report_id)
+            raise ProblemError(
+                problem(503, "unavailable", "The reporter cannot be decrypted with the configured key")
+            ) from exc
+        log.info("reporter read", report_id=report_id, key_name=who.name)
+        assert reporter is not None
+        return Response(reporter.model_dump_json(exclude_none=True), media_type=JSON)
 
     return router
 
 
-def _province_label(code: str | None) -> str:
-    from waspada_shared.regions import reference
+async def _read(query: Awaitable[T], indonesian: bool) -> T:
+    try:
+        return await query
+    except STORE_UNAVAILABLE as exc:
+        log.error("report store unavailable", error=str(exc), error_type=type(exc).__name__)
+        raise unavailable(indonesian, "Reports cannot be read right now") from exc
 
-    return code if code in reference().provinces else "unknown"
+
+def _not_found(indonesian: bool) -> ProblemError:
+    return ProblemError(
+        problem(404, "not-found", title("not-found", "No such report", indonesian=indonesian))
+    )
 
 
 def openapi_extra_schemas(app: FastAPI) -> None:
-    """Add the report model to the generated OpenAPI (the body is parsed by hand for speed and errors)."""
+    """Complete the generated OpenAPI: the hand-parsed request bodies' schemas, problems, bearer auth."""
     original = app.openapi
 
     def custom() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
         schema = original()
+        components = schema.setdefault("components", {})
+        schemas = components.setdefault("schemas", {})
         defs = ReportIn.model_json_schema(ref_template="#/components/schemas/{model}")
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components.update(defs.pop("$defs", {}))
-        components["ReportIn"] = defs
+        schemas.update(defs.pop("$defs", {}))
+        schemas["ReportIn"] = defs
+        problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(problem_schema.pop("$defs", {}))
+        schemas["Problem"] = problem_schema
+        components["securitySchemes"] = {
+            "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "An API key; scope: a province code, `national` or `admin`",
+            }
+        }
         app.openapi_schema = schema
         return schema
 

@@ -3,21 +3,34 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
+import asyncpg
 from fastapi import FastAPI
 from waspada_shared.db import apply_migrations, create_pool
-from waspada_shared.http import broker_check, install_error_handlers, ops_router, pool_check
+from waspada_shared.http import (
+    HttpMetricsMiddleware,
+    broker_check,
+    install_error_handlers,
+    ops_router,
+    pool_check,
+)
 from waspada_shared.kafka import make_broker, start_with_retry
 from waspada_shared.keys import KeyStore
 from waspada_shared.logging import get_logger
+from waspada_shared.metrics import install as install_shared_metrics
 
 from waspada_intake import api, metrics
 from waspada_intake.adapters import consumers
+from waspada_intake.adapters.batcher import GroupCommitter
 from waspada_intake.adapters.crypto import ReporterCipher
 from waspada_intake.adapters.outbox import OutboxRelay
+from waspada_intake.adapters.producer import DirectProducer
 from waspada_intake.adapters.store import ReportStore
+from waspada_intake.fastpath import FastPath, IntakeAPI
+from waspada_intake.handlers import Gate, Submissions
 from waspada_intake.service import IntakeService
 from waspada_intake.settings import IntakeSettings
 
@@ -35,8 +48,12 @@ def _cipher(settings: IntakeSettings) -> ReporterCipher:
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     settings = settings or IntakeSettings()
     cipher = _cipher(settings)
-    broker = make_broker(settings, "intake")
+    broker = make_broker(settings, "intake")  # consumers, and dead letters
+    producer = DirectProducer(settings.kafka_bootstrap, "waspada-intake-relay")  # the outbox relay
     state: dict[str, object] = {}
+    gate = Gate(settings.default_rate_limit)
+    submissions = Submissions(settings, gate)
+    install_shared_metrics("intake", broker, state)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -48,20 +65,40 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         store = ReportStore(pool)
         keys = KeyStore(pool)
         if settings.is_local:
-            await keys.ensure_demo_keys()
+            await keys.ensure_demo_keys(settings.demo_rate_limit)
         await keys.refresh()
-        relay = OutboxRelay(pool, broker, settings.outbox_batch)
-        service = IntakeService(store, relay, cipher, settings.topics)
-        consumers.register(broker, service, store, settings.topics, settings.consumer_batch)
+        # The relay's deletions need no flush to disk before they count: a deletion lost in a crash only
+        # republishes rows that consumers absorb (idempotent). Its own connection, with asynchronous
+        # commit, keeps those commits from queueing behind (and delaying) the reports' durable ones.
+        relay_pool = await asyncpg.create_pool(
+            settings.database_url,
+            min_size=1,
+            max_size=1,
+            server_settings={"synchronous_commit": "off", "application_name": "waspada-intake-relay"},
+        )
+        relay = OutboxRelay(relay_pool, producer.publish, settings.outbox_batch)
+        committer = GroupCommitter(
+            store.store, max_batch=settings.group_commit_max, max_inflight=settings.group_commit_inflight
+        )
+        service = IntakeService(committer.store, relay.notify, cipher, settings.topics)
+        gate.keys, submissions.service, submissions.store = keys, service, store
+        consumers.register(
+            broker, service, store, settings.topics, settings.consumer_batch, settings.max_body_bytes
+        )
         broker_task = asyncio.create_task(start_with_retry(broker, "intake"), name="kafka-start")
         relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
-        gauge_task = asyncio.create_task(_watch_backlog(relay), name="outbox-gauge")
+        gauge_task = asyncio.create_task(_watch_backlog(store), name="outbox-gauge")
         app.state.store, app.state.keys, app.state.service, app.state.relay = store, keys, service, relay
+        app.state.committer, app.state.cipher = committer, cipher
         state["pool"] = pool
+        # Everything built so far (region reference, models, routes) lives as long as the process: out of
+        # the garbage collector's way, so full collections stay short (tail latency).
+        gc.freeze()
         log.info("intake started", port=settings.http_port, profile=settings.profile)
         try:
             yield
         finally:
+            await committer.drain()
             for task in (relay_task, gauge_task):
                 task.cancel()
                 with suppress(asyncio.CancelledError):
@@ -70,24 +107,30 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             with suppress(asyncio.CancelledError):
                 await broker_task
             await broker.stop()
+            await producer.stop()
+            await relay_pool.close()
             await pool.close()
 
-    app = FastAPI(
+    app = IntakeAPI(
         title="Waspada intake",
         version="1",
         description="Reports of social-conflict potential and incidents from Indonesian regional teams.",
         lifespan=lifespan,
+        # Prometheus is the metrics system here; FastAPI's OpenTelemetry hooks cost per-request checks.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.include_router(ops_router({"postgres": pool_check(state), "kafka": broker_check(broker)}))
-    app.include_router(api.build_router(settings))
+    app.include_router(api.build_router(settings, gate, submissions))
     install_error_handlers(app)
     api.openapi_extra_schemas(app)
+    app.add_middleware(HttpMetricsMiddleware, service="intake")
+    app.use_fast_path(FastPath(submissions), lambda inner: HttpMetricsMiddleware(inner, service="intake"))
     app.state.broker = broker
     return app
 
 
-async def _watch_backlog(relay: OutboxRelay) -> None:
+async def _watch_backlog(store: ReportStore) -> None:
     while True:
-        with suppress(Exception):
-            metrics.OUTBOX_BACKLOG.set(await relay.backlog())
+        with suppress(Exception):  # the database may be away; the gauge keeps its last value
+            metrics.OUTBOX_BACKLOG.set(await store.outbox_backlog())
         await asyncio.sleep(5)

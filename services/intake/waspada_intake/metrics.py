@@ -17,6 +17,26 @@ REJECTIONS = Counter(
 OUTBOX_BACKLOG = Gauge("waspada_intake_outbox_backlog", "Outbox rows not yet relayed to Kafka")
 STORE_SECONDS = Histogram(
     "waspada_intake_store_seconds",
-    "Time to store a batch of reports durably",
+    "Time of one store transaction (reports and outbox rows, committed)",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
+COMMIT_SIZE = Histogram(
+    "waspada_intake_commit_reports",
+    "Reports per store transaction (group commit gathers concurrent submissions)",
+    buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000),
+)
+PUBLISHED = Counter("waspada_intake_published_total", "Reports relayed from the outbox to Kafka")
+RELAY_FAILURES = Counter(
+    "waspada_intake_relay_failures_total", "Outbox relay rounds that failed (Kafka or database unreachable)"
+)
+
+
+_report_series: dict[tuple[str, str], Counter] = {}
+
+
+def count_report(outcome: str, province: str) -> None:
+    """`REPORTS.labels(outcome, province).inc()`, with the labelled child looked up once."""
+    series = _report_series.get((outcome, province))
+    if series is None:
+        series = _report_series[(outcome, province)] = REPORTS.labels(outcome=outcome, province=province)
+    series.inc()

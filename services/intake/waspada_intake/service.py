@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from waspada_shared import jsonutil
 from waspada_shared.contracts.rejection import FieldError
+from waspada_shared.problems import field_error
 from waspada_shared.topics import Topics
 
 from waspada_intake import metrics
 from waspada_intake.adapters.crypto import ReporterCipher
-from waspada_intake.adapters.outbox import OutboxRelay
-from waspada_intake.adapters.store import NewReport, Outcome, ReportStore
-from waspada_intake.domain.validation import Parsed, accepted, content_hash
+from waspada_intake.adapters.store import NewReport, Outcome, StoreResult
+from waspada_intake.domain.validation import Parsed, prepare
+
+StoreFn = Callable[[list[NewReport]], Awaitable[list[StoreResult]]]
 
 
 @dataclass(slots=True)
@@ -31,54 +33,58 @@ class ItemResult:
 
 class IntakeService:
     def __init__(
-        self, store: ReportStore, relay: OutboxRelay, cipher: ReporterCipher, topics: Topics
+        self,
+        store: StoreFn,
+        on_commit: Callable[[], None],
+        cipher: ReporterCipher,
+        topics: Topics,
     ) -> None:
-        self.store = store
-        self.relay = relay
+        self.store = store  # the group committer in the service; a plain ReportStore.store works too
+        self.on_commit = on_commit  # wakes the outbox relay
         self.cipher = cipher
         self.topics = topics
 
     async def accept(
-        self, items: list[tuple[int, Parsed]], submitted_by: str, now: datetime
+        self, items: list[tuple[int, Parsed]], submitted_by: str, now: datetime, *, indonesian: bool = False
     ) -> list[ItemResult]:
-        """Store valid parsed reports (one transaction); return a result per item, in input order."""
+        """Store valid parsed reports durably; return a result per item, in input order."""
         new: list[NewReport] = []
         for _, parsed in items:
             report = parsed.report
             assert report is not None
-            facts = accepted(report, now, submitted_by)
-            payload = jsonutil.dumps(facts)
+            prepared = prepare(report, now, submitted_by)
             new.append(
                 NewReport(
                     report_id=report.report_id,
-                    content_hash=content_hash(report),
+                    content_hash=prepared.content_hash,
                     province=report.region.province,
                     regency=report.region.regency,
-                    facts=jsonutil.loads(payload),
-                    reporter_enc=self.cipher.encrypt(report.reporter),
+                    payload=prepared.payload,
+                    reporter_enc=self.cipher.encrypt(report.reporter, report.report_id),
                     received_at=now,
                     submitted_by=submitted_by,
                     outbox_topic=self.topics.accepted,
-                    outbox_payload=payload,
                 )
             )
-        stored = await self.store.store(new) if new else []
+        stored = await self.store(new) if new else []
         if any(s.outcome is Outcome.ACCEPTED for s in stored):
-            self.relay.notify()
+            self.on_commit()
         results: list[ItemResult] = []
         for (index, parsed), s in zip(items, stored, strict=True):
             report = parsed.report
             assert report is not None
             province = report.region.province
-            metrics.REPORTS.labels(outcome=s.outcome.value, province=province).inc()
+            metrics.count_report(s.outcome.value, province)
             errors = []
             if s.outcome is Outcome.CONFLICT:
                 errors = [
-                    FieldError(
-                        field="report_id",
-                        message=f"report_id already used for different content, received at "
+                    field_error(
+                        "report_id",
+                        "conflict",
+                        "report_id already used for different content, first received at "
                         f"{s.received_at.isoformat()}",
-                        code="conflict",
+                        indonesian=indonesian,
+                        received_at=s.received_at.isoformat(),
                     )
                 ]
             results.append(

@@ -10,13 +10,21 @@ class IntakeSettings(ServiceSettings):
     http_port: int = Field(8080, description="HTTP port of the intake API")
     reporter_key: SecretStr | None = Field(
         None,
-        description="Fernet key (urlsafe base64, 32 bytes) encrypting `reporter` at rest; "
-        "required outside the local profile",
+        description="32-byte key, urlsafe base64 (e.g. from `Fernet.generate_key()`), encrypting "
+        "`reporter` at rest with AES-256-GCM; required outside the local profile",
     )
     default_rate_limit: float = Field(
         200.0, gt=0, description="Requests per second per key, unless set per key"
     )
     max_body_bytes: int = Field(64 * 1024, description="Largest accepted single-report body (413 above)")
-    max_batch_items: int = Field(500, description="Most reports in one batch request")
+    max_batch_items: int = Field(500, ge=1, description="Most reports in one batch request")
+    max_batch_bytes: int = Field(16 * 1024 * 1024, description="Largest accepted batch body (413 above)")
+    demo_rate_limit: float = Field(
+        10_000.0, gt=0, description="Rate limit of the local profile's demo keys (requests/s)"
+    )
+    group_commit_inflight: int = Field(
+        2, ge=1, description="Concurrent store transactions; submissions arriving meanwhile share the next"
+    )
+    group_commit_max: int = Field(2000, ge=1, description="Most reports in one group commit")
     outbox_batch: int = Field(1000, ge=1, description="Most outbox rows relayed to Kafka per round")
     consumer_batch: int = Field(500, ge=1, description="Most records per Kafka consume batch")

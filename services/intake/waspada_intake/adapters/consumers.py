@@ -1,4 +1,10 @@
-"""Kafka doors of intake: reports produced directly by agencies, and assessments read back for state."""
+"""Kafka doors of intake: reports produced directly by agencies, and assessments read back for state.
+
+Both subscribers take the records' raw bytes (no FastStream decoding): a record that is not JSON would
+otherwise fail the whole batch before the handler runs, and be redelivered forever. Every record of a
+batch ends up stored, skipped as a duplicate, or dead-lettered, so a poison record never stalls its
+partition; only an unreachable database or broker makes the batch retry.
+"""
 
 from __future__ import annotations
 
@@ -13,16 +19,18 @@ from faststream.middlewares import AckPolicy
 from waspada_shared.contracts.rejection import FieldError, RejectedReport
 from waspada_shared.kafka import OutMessage, publish_all
 from waspada_shared.logging import get_logger
+from waspada_shared.regions import reference
 from waspada_shared.topics import Topics
 
 from waspada_intake import metrics
 from waspada_intake.adapters.store import ReportStore
-from waspada_intake.domain.validation import Parsed, parse_bytes, strip_reporter
+from waspada_intake.domain.validation import Parsed, original_for_dead_letter, parse_bytes
 from waspada_intake.service import IntakeService
 
 log = get_logger(__name__)
 
 KAFKA_SUBMITTER = "kafka"
+ORIGINAL_LIMIT = 64 * 1024  # characters of the original kept in a dead letter
 
 
 def records(msg: Any) -> tuple[ConsumerRecord[bytes, bytes], ...]:
@@ -30,18 +38,19 @@ def records(msg: Any) -> tuple[ConsumerRecord[bytes, bytes], ...]:
     return tuple(raw) if isinstance(raw, (tuple, list)) else (raw,)
 
 
-def _rejection(
+async def raw_values(msg: Any) -> Any:
+    """FastStream decoder that hands the handler the records' bytes, undecoded."""
+    return [rec.value or b"" for rec in records(msg)]
+
+
+def rejection(
     rec: ConsumerRecord[bytes, bytes], reason: str, errors: list[FieldError], now: datetime
 ) -> RejectedReport:
-    original: str
-    try:
-        original = orjson.dumps(strip_reporter(orjson.loads(rec.value or b""))).decode()
-    except orjson.JSONDecodeError:
-        original = (rec.value or b"").decode("utf-8", errors="replace")[:65536]
+    """The dead letter for one record: reasons, and the original without any reporter."""
     return RejectedReport(
         reason=reason,
         errors=errors,
-        original=original,
+        original=original_for_dead_letter(rec.value or b"", ORIGINAL_LIMIT),
         source_topic=rec.topic,
         source_partition=rec.partition,
         source_offset=rec.offset,
@@ -49,19 +58,33 @@ def _rejection(
     )
 
 
+def _reason(parsed: Parsed) -> str:
+    code = parsed.reason
+    if code in ("json_invalid", "too_large"):
+        return "not_json" if code == "json_invalid" else "too_large"
+    return "invalid"
+
+
 def register(
-    broker: KafkaBroker, service: IntakeService, store: ReportStore, topics: Topics, batch: int
+    broker: KafkaBroker,
+    service: IntakeService,
+    store: ReportStore,
+    topics: Topics,
+    batch: int,
+    max_bytes: int,
 ) -> None:
     @broker.subscriber(
         topics.submitted,
-        group_id="waspada-intake",
+        group_id=topics.name("waspada-intake"),  # prefixed: deployments sharing a cluster stay apart
         batch=True,
         max_records=batch,
         batch_timeout_ms=50,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,  # DB down: seek back and retry; never commit unstored input
+        decoder=raw_values,
         title="intake.submitted",
-        description="Reports produced directly by agencies; validated like HTTP submissions.",
+        description="Reports produced directly by agencies; validated like HTTP submissions. Rejects "
+        "go to reports.rejected.v1 with their reasons.",
     )
     async def on_submitted(body: list[Any], msg: KafkaMessage) -> None:
         now = datetime.now(UTC)
@@ -69,37 +92,43 @@ def register(
         valid: list[tuple[int, Parsed]] = []
         rejects: list[tuple[str | None, RejectedReport]] = []
         for i, rec in enumerate(recs):
-            parsed = parse_bytes(rec.value or b"", now)
+            parsed = parse_bytes(rec.value or b"", now, max_bytes=max_bytes)
             if parsed.ok:
                 valid.append((i, parsed))
             else:
-                rejects.append((parsed.province_hint, _rejection(rec, "invalid", parsed.errors, now)))
-                metrics.REJECTIONS.labels(
-                    reason=parsed.errors[0].code if parsed.errors else "invalid", door="kafka"
-                ).inc()
+                rejects.append((parsed.province_hint, rejection(rec, _reason(parsed), parsed.errors, now)))
+                metrics.REJECTIONS.labels(reason=parsed.reason, door="kafka").inc()
         if valid:
             for r in await service.accept(valid, KAFKA_SUBMITTER, now):
                 if r.status == "conflict":
-                    rejects.append((r.province, _rejection(recs[r.index], "conflict", r.errors, now)))
+                    rejects.append((r.province, rejection(recs[r.index], "conflict", r.errors, now)))
+                    metrics.REJECTIONS.labels(reason="conflict", door="kafka").inc()
         if rejects:
+            provinces = reference().provinces
+            known = [p if p in provinces else None for p, _ in rejects]
             await publish_all(
                 broker,
                 (
                     OutMessage(topics.rejected, province or "unknown", rej.model_dump_json().encode())
-                    for province, rej in rejects
+                    for province, (_, rej) in zip(known, rejects, strict=True)
                 ),
             )
-            await store.record_rejections([(p, r.reason) for p, r in rejects])
+            await store.record_rejections(
+                [(p, r.reason) for p, (_, r) in zip(known, rejects, strict=True)],
+                door="kafka",
+                sources=[f"{r.source_topic}:{r.source_partition}:{r.source_offset}" for _, r in rejects],
+            )
             log.info("reports rejected", count=len(rejects), topic=topics.submitted)
 
     @broker.subscriber(
         topics.assessed,
-        group_id="waspada-intake-state",
+        group_id=topics.name("waspada-intake-state"),
         batch=True,
         max_records=batch,
         batch_timeout_ms=50,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=raw_values,
         title="intake.assessed",
         description="Assessments read back to show a report's state (`assessed`, score, level).",
     )
@@ -110,10 +139,10 @@ def register(
                 a = orjson.loads(rec.value or b"")
                 rows.append(
                     (
-                        a["report_id"],
+                        str(a["report_id"]),
                         float(a["score"]),
-                        a["level"],
-                        a["model_version"],
+                        str(a["level"]),
+                        str(a["model_version"]),
                         datetime.fromisoformat(a["assessed_at"]),
                     )
                 )

@@ -1,28 +1,55 @@
-"""Relays outbox rows to Kafka: a report stored while Kafka is down is published once it is back."""
+"""Relays outbox rows to Kafka: a report stored while Kafka is down is published once it is back.
+
+Rows are claimed with `FOR UPDATE SKIP LOCKED` (several relays, e.g. two intake processes, share the
+work) and deleted in a transaction that commits only after Kafka acknowledged every one of them.
+A crash between the acknowledgement and the commit republishes the batch: exactly once in effect, as
+every consumer is idempotent by `report_id`.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
-from faststream.kafka import KafkaBroker
-from waspada_shared.kafka import OutMessage, publish_all
+from waspada_shared.kafka import OutMessage
 from waspada_shared.logging import get_logger
+
+from waspada_intake import metrics
 
 log = get_logger(__name__)
 
+# Sends messages and returns once Kafka acknowledged all of them; raises otherwise.
+Publish = Callable[[Sequence[OutMessage]], Awaitable[object]]
+
+# Claimed and deleted in one statement; the transaction commits only after Kafka acknowledged every
+# record, so a failed publication rolls the deletion back and the rows stay.
 _CLAIM = """
-SELECT id, report_id, topic, key, payload FROM intake.outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+DELETE FROM intake.outbox WHERE id IN (
+    SELECT id FROM intake.outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+)
+RETURNING id, report_id, topic, key, payload
 """
 
 
 class OutboxRelay:
-    def __init__(self, pool: asyncpg.Pool, broker: KafkaBroker, batch: int = 1000) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        publish: Publish,
+        batch: int = 1000,
+        *,
+        idle_poll_seconds: float = 0.5,
+        max_backoff_seconds: float = 5.0,
+    ) -> None:
         self.pool = pool
-        self.broker = broker
+        self.publish = publish
         self.batch = batch
+        self.idle_poll_seconds = idle_poll_seconds
+        self.max_backoff_seconds = max_backoff_seconds
         self.wakeup = asyncio.Event()
         self.published_total = 0
+        self.failures = 0  # consecutive failed rounds (Kafka or the database unreachable)
 
     def notify(self) -> None:
         """Called after a commit that added outbox rows."""
@@ -34,34 +61,33 @@ class OutboxRelay:
             rows = await conn.fetch(_CLAIM, self.batch)
             if not rows:
                 return 0
-            await publish_all(self.broker, (OutMessage(r["topic"], r["key"], r["payload"]) for r in rows))
-            ids = [r["id"] for r in rows]
-            await conn.execute("DELETE FROM intake.outbox WHERE id = ANY($1::bigint[])", ids)
-            await conn.execute(
-                "UPDATE intake.reports SET state = 'published'"
-                " WHERE state = 'accepted' AND report_id = ANY($1::text[])",
-                [r["report_id"] for r in rows],
-            )
+            rows.sort(key=lambda r: r["id"])  # RETURNING has no order; keep the commit order per key
+            await self.publish([OutMessage(r["topic"], r["key"], r["payload"]) for r in rows])
         self.published_total += len(rows)
+        metrics.PUBLISHED.inc(len(rows))
         return len(rows)
 
     async def run(self) -> None:
         backoff = 0.2
         while True:
+            # Cleared before claiming: a commit during this round sets it again, and is not missed.
+            self.wakeup.clear()
             try:
                 n = await self.relay_once()
                 backoff = 0.2
+                self.failures = 0
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # Kafka or DB unavailable: keep the rows, retry with backoff
+                self.failures += 1
+                metrics.RELAY_FAILURES.inc()
                 log.warning("outbox relay failed; will retry", error=str(exc), retry_in_s=backoff)
                 await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+                backoff = min(backoff * 2, self.max_backoff_seconds)
                 continue
             if n < self.batch:
-                self.wakeup.clear()
                 try:
-                    await asyncio.wait_for(self.wakeup.wait(), timeout=0.5)
+                    await asyncio.wait_for(self.wakeup.wait(), timeout=self.idle_poll_seconds)
                 except TimeoutError:
                     pass
 

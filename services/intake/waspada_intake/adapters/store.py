@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 import asyncpg
-from waspada_shared import jsonutil
 
 
 class Outcome(StrEnum):
@@ -23,12 +21,11 @@ class NewReport:
     content_hash: str
     province: str
     regency: str
-    facts: dict[str, Any]
+    payload: bytes  # the published JSON (facts without reporter + receipt metadata); also the stored facts
     reporter_enc: bytes | None
     received_at: datetime
     submitted_by: str
     outbox_topic: str
-    outbox_payload: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,18 +34,45 @@ class StoreResult:
     received_at: datetime  # of this receipt, or of the earlier one for duplicates and conflicts
 
 
+# One statement, so one round trip and one implicit transaction: the reports and their outbox rows
+# are committed together or not at all. Ids already present are skipped (ON CONFLICT) and classified
+# by a second query, which also sees rows committed by concurrent submitters after this snapshot.
 _INSERT = """
-INSERT INTO intake.reports
-    (report_id, content_hash, province, regency, facts, reporter_enc, received_at, submitted_by)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::bytea[],
-                     $7::timestamptz[], $8::text[])
-ON CONFLICT (report_id) DO NOTHING
-RETURNING report_id
+WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[],
+                         $7::timestamptz[], $8::text[], $9::text[])
+        AS t(report_id, content_hash, province, regency, payload, reporter_enc, received_at,
+             submitted_by, topic)
+),
+inserted AS (
+    INSERT INTO intake.reports
+        (report_id, content_hash, province, regency, facts, reporter_enc, received_at, submitted_by)
+    SELECT report_id, content_hash, province, regency, payload::jsonb, reporter_enc, received_at,
+           submitted_by
+    FROM input
+    ON CONFLICT (report_id) DO NOTHING
+    RETURNING report_id
+),
+queued AS (
+    INSERT INTO intake.outbox (report_id, topic, key, payload)
+    SELECT i.report_id, i.topic, i.regency, convert_to(i.payload, 'UTF8')
+    FROM input i JOIN inserted USING (report_id)
+    ORDER BY i.report_id
+)
+SELECT report_id FROM inserted
 """
 
-_OUTBOX = """
-INSERT INTO intake.outbox (report_id, topic, key, payload)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[])
+_EXISTING = """
+SELECT report_id, content_hash, received_at FROM intake.reports WHERE report_id = ANY($1::text[])
+"""
+
+_GET = """
+SELECT r.report_id, r.province, r.regency, r.facts, r.received_at, r.submitted_by,
+       CASE WHEN r.state = 'accepted'
+                 AND NOT EXISTS (SELECT 1 FROM intake.outbox o WHERE o.report_id = r.report_id)
+            THEN 'published' ELSE r.state END AS state,
+       r.score, r.level, r.model_version, r.assessed_at
+FROM intake.reports r WHERE r.report_id = $1
 """
 
 
@@ -57,7 +81,7 @@ class ReportStore:
         self.pool = pool
 
     async def store(self, reports: list[NewReport]) -> list[StoreResult]:
-        """Store reports and their outbox rows in one transaction; classify every item.
+        """Store reports and their outbox rows atomically; classify every item, in input order.
 
         Idempotent by `report_id`: an existing id with the same content hash is a duplicate, with
         another hash a conflict. Within one call, a repeated id is judged against its first occurrence.
@@ -65,38 +89,26 @@ class ReportStore:
         first: dict[str, NewReport] = {}
         for r in reports:
             first.setdefault(r.report_id, r)
-        unique = list(first.values())
-        async with self.pool.acquire() as conn, conn.transaction():
-            inserted_rows = await conn.fetch(
+        # Sorted, so concurrent transactions lock ids in the same order and cannot deadlock.
+        unique = sorted(first.values(), key=lambda r: r.report_id)
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(
                 _INSERT,
                 [r.report_id for r in unique],
                 [r.content_hash for r in unique],
                 [r.province for r in unique],
                 [r.regency for r in unique],
-                [r.facts for r in unique],
+                [r.payload.decode() for r in unique],
                 [r.reporter_enc for r in unique],
                 [r.received_at for r in unique],
                 [r.submitted_by for r in unique],
+                [r.outbox_topic for r in unique],
             )
-            inserted = {row["report_id"] for row in inserted_rows}
-            new = [r for r in unique if r.report_id in inserted]
-            if new:
-                await conn.execute(
-                    _OUTBOX,
-                    [r.report_id for r in new],
-                    [r.outbox_topic for r in new],
-                    [r.regency for r in new],
-                    [r.outbox_payload for r in new],
-                )
+            inserted = {row["report_id"] for row in rows}
             existing: dict[str, asyncpg.Record] = {}
             missing = [r.report_id for r in unique if r.report_id not in inserted]
             if missing:
-                rows = await conn.fetch(
-                    "SELECT report_id, content_hash, received_at FROM intake.reports"
-                    " WHERE report_id = ANY($1::text[])",
-                    missing,
-                )
-                existing = {row["report_id"]: row for row in rows}
+                existing = {row["report_id"]: row for row in await conn.fetch(_EXISTING, missing)}
         results: list[StoreResult] = []
         seen: set[str] = set()
         for r in reports:
@@ -105,10 +117,8 @@ class ReportStore:
                 results.append(StoreResult(Outcome.ACCEPTED, r.received_at))
                 continue
             if r.report_id in existing:
-                earlier_hash, earlier_at = (
-                    existing[r.report_id]["content_hash"],
-                    existing[r.report_id]["received_at"],
-                )
+                earlier_hash = existing[r.report_id]["content_hash"]
+                earlier_at = existing[r.report_id]["received_at"]
             else:  # repeated inside this call
                 earlier_hash, earlier_at = first[r.report_id].content_hash, first[r.report_id].received_at
             same = earlier_hash == r.content_hash
@@ -116,11 +126,11 @@ class ReportStore:
         return results
 
     async def get(self, report_id: str) -> asyncpg.Record | None:
-        return await self.pool.fetchrow(
-            "SELECT report_id, province, regency, facts, received_at, submitted_by, state, score, level,"
-            " model_version, assessed_at FROM intake.reports WHERE report_id = $1",
-            report_id,
-        )
+        """The stored report (without reporter) and its processing state."""
+        return await self.pool.fetchrow(_GET, report_id)
+
+    async def outbox_backlog(self) -> int:
+        return int(await self.pool.fetchval("SELECT count(*) FROM intake.outbox"))
 
     async def get_reporter(self, report_id: str) -> tuple[str, bytes | None] | None:
         row = await self.pool.fetchrow(
@@ -147,15 +157,25 @@ class ReportStore:
             [r[4] for r in rows],
         )
 
-    async def record_rejections(self, rows: list[tuple[str | None, str]]) -> None:
-        if rows:
-            await self.pool.execute(
-                "INSERT INTO intake.rejections (province, reason) SELECT * FROM unnest($1::text[], $2::text[])",
-                [r[0] for r in rows],
-                [r[1] for r in rows],
-            )
+    async def record_rejections(
+        self,
+        rows: list[tuple[str | None, str]],
+        *,
+        door: str = "kafka",
+        sources: list[str | None] | None = None,
+    ) -> None:
+        """Count rejections (province as submitted, reason) for the reporting-performance figures.
 
-
-def encode_facts(facts: dict[str, Any]) -> dict[str, Any]:
-    """JSON-safe copy of the facts for the jsonb column."""
-    return jsonutil.loads(jsonutil.dumps(facts))  # type: ignore[no-any-return]
+        `sources` (topic:partition:offset for Kafka records) makes a redelivered record count once.
+        """
+        if not rows:
+            return
+        await self.pool.execute(
+            "INSERT INTO intake.rejections (province, reason, door, source)"
+            " SELECT p, r, $3, s FROM unnest($1::text[], $2::text[], $4::text[]) AS t(p, r, s)"
+            " ON CONFLICT (source) WHERE source IS NOT NULL DO NOTHING",
+            [r[0] for r in rows],
+            [r[1] for r in rows],
+            door,
+            sources if sources is not None else [None] * len(rows),
+        )
