@@ -41,7 +41,7 @@ test:
 	@deploy/local/test.sh $(ARGS)
 
 test-faults:
-	@deploy/local/test.sh tests/faults $(ARGS)
+	@deploy/local/test.sh -m faults tests/faults $(ARGS)
 
 bench: up
 	$(PY) bench/run.py
