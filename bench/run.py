@@ -84,7 +84,7 @@ class Services:
         )
         return env
 
-    async def start(self) -> None:
+    def spawn(self) -> None:
         logs = ROOT / ".local" / "log"
         logs.mkdir(parents=True, exist_ok=True)
         modules = {
@@ -94,13 +94,16 @@ class Services:
             "notify": "waspada_notify",
         }
         for name, module in modules.items():
-            out = open(logs / f"bench-{name}.log", "ab")
-            self.procs[name] = subprocess.Popen(
-                [sys.executable, "-m", module],
-                env=self.env(PORTS[name]),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+            with open(logs / f"bench-{name}.log", "ab") as out:  # the child keeps its own descriptor
+                self.procs[name] = subprocess.Popen(
+                    [sys.executable, "-m", module],
+                    env=self.env(PORTS[name]),
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+
+    async def start(self) -> None:
+        self.spawn()
         async with httpx.AsyncClient(timeout=2.0) as http:
             for name in ("intake", "scoring", "notify"):
                 deadline = time.monotonic() + 60
@@ -282,19 +285,29 @@ async def open_loop(s: BenchSettings, rng: random.Random, rate: float, tag: str)
     return latencies
 
 
-async def histogram_quantile(metric: str, q: float, port: int) -> tuple[float, float]:
-    """q-quantile (ms) and count of a Prometheus histogram scraped from a service's /metrics."""
+async def scrape_histogram(metric: str, port: int) -> list[tuple[float, float]]:
+    """Cumulative (upper bound in s, count) buckets of a histogram from a service's /metrics."""
     async with httpx.AsyncClient() as http:
         text = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
-    buckets: list[tuple[float, float]] = []
+    buckets: dict[float, float] = {}
     for line in text.splitlines():
         if line.startswith(f"{metric}_bucket"):
             le = line.split('le="')[1].split('"')[0]
-            buckets.append((float("inf") if le == "+Inf" else float(le), float(line.rsplit(" ", 1)[1])))
-    if not buckets or buckets[-1][1] == 0:
+            bound = float("inf") if le == "+Inf" else float(le)
+            buckets[bound] = buckets.get(bound, 0.0) + float(line.rsplit(" ", 1)[1])
+    return sorted(buckets.items())
+
+
+def quantile_between(
+    before: list[tuple[float, float]], after: list[tuple[float, float]], q: float
+) -> tuple[float, float]:
+    """q-quantile (ms, as the bucket's upper bound) and count of observations made between two scrapes."""
+    earlier = dict(before)
+    diff = [(le, count - earlier.get(le, 0.0)) for le, count in after]
+    if not diff or diff[-1][1] <= 0:
         return float("nan"), 0.0
-    total = buckets[-1][1]
-    for le, count in buckets:
+    total = diff[-1][1]
+    for le, count in diff:
         if count >= q * total:
             return le * 1000, total
     return float("inf"), total
@@ -347,16 +360,13 @@ async def main() -> int:
         log(f"  p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms over {len(lat)} accepted")
 
         log("phase 5: 200 reports/s, receipt to webhook delivery")
-        before_q, before_n = await histogram_quantile(
-            "waspada_notify_receipt_to_delivery_seconds", 0.99, PORTS["notify"]
-        )
+        metric = "waspada_notify_receipt_to_delivery_seconds"
+        before = await scrape_histogram(metric, PORTS["notify"])
         await open_loop(s, rng, 200, "lat")
         await asyncio.sleep(2.0)  # let the last deliveries of the phase complete
-        q99, count = await histogram_quantile(
-            "waspada_notify_receipt_to_delivery_seconds", 0.99, PORTS["notify"]
-        )
-        result.update(delivery_p99_ms=q99, deliveries=count - before_n)
-        log(f"  delivery p99 <= {q99} ms (histogram bucket bound) over {count - before_n} deliveries")
+        q99, count = quantile_between(before, await scrape_histogram(metric, PORTS["notify"]), 0.99)
+        result.update(delivery_p99_ms=q99, deliveries=count)
+        log(f"  delivery p99 <= {q99} ms (histogram bucket bound) over {count:.0f} deliveries")
         result["rss_mb"] = services.rss_mb()
         log(f"  RSS MB: {result['rss_mb']}")
         await pool.close()

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from waspada_shared.runner import serve
-
 from waspada_intake.app import create_app
 from waspada_intake.settings import IntakeSettings
+from waspada_shared.runner import serve
 
 
 def main() -> None:

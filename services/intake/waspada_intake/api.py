@@ -14,11 +14,6 @@ import orjson
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from waspada_shared.contracts.rejection import FieldError
-from waspada_shared.contracts.report import ReportFacts, ReportIn, Reporter
-from waspada_shared.http import ProblemError
-from waspada_shared.logging import get_logger
-from waspada_shared.problems import PROBLEM_CONTENT_TYPE, Problem, problem, title, wants_indonesian
 
 from waspada_intake.adapters.crypto import CannotDecrypt, ReporterCipher
 from waspada_intake.adapters.store import ReportStore
@@ -33,6 +28,11 @@ from waspada_intake.handlers import (
     unavailable,
 )
 from waspada_intake.settings import IntakeSettings
+from waspada_shared.contracts.rejection import FieldError
+from waspada_shared.contracts.report import Reporter, ReportFacts, ReportIn
+from waspada_shared.http import ProblemError
+from waspada_shared.logging import get_logger
+from waspada_shared.problems import PROBLEM_CONTENT_TYPE, Problem, problem, title, wants_indonesian
 
 T = TypeVar("T")
 

@@ -9,18 +9,6 @@ from contextlib import asynccontextmanager, suppress
 
 import asyncpg
 from fastapi import FastAPI
-from waspada_shared.db import apply_migrations, create_pool
-from waspada_shared.http import (
-    HttpMetricsMiddleware,
-    broker_check,
-    install_error_handlers,
-    ops_router,
-    pool_check,
-)
-from waspada_shared.kafka import make_broker, start_with_retry
-from waspada_shared.keys import KeyStore
-from waspada_shared.logging import get_logger
-from waspada_shared.metrics import install as install_shared_metrics
 
 from waspada_intake import api, metrics
 from waspada_intake.adapters import consumers
@@ -33,6 +21,18 @@ from waspada_intake.fastpath import FastPath, IntakeAPI
 from waspada_intake.handlers import Gate, Submissions
 from waspada_intake.service import IntakeService
 from waspada_intake.settings import IntakeSettings
+from waspada_shared.db import apply_migrations, create_pool
+from waspada_shared.http import (
+    HttpMetricsMiddleware,
+    broker_check,
+    install_error_handlers,
+    ops_router,
+    pool_check,
+)
+from waspada_shared.kafka import make_broker, start_with_retry
+from waspada_shared.keys import KeyStore
+from waspada_shared.logging import get_logger
+from waspada_shared.metrics import install as install_shared_metrics
 
 log = get_logger(__name__)
 

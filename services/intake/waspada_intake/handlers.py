@@ -15,13 +15,6 @@ from typing import Any
 
 import asyncpg
 import orjson
-from waspada_shared.auth import Principal
-from waspada_shared.contracts.rejection import FieldError
-from waspada_shared.http import ProblemError, bearer_token
-from waspada_shared.keys import KeyStore
-from waspada_shared.logging import get_logger
-from waspada_shared.problems import PROBLEM_CONTENT_TYPE, field_error, problem, title, wants_indonesian
-from waspada_shared.regions import reference
 
 from waspada_intake import metrics
 from waspada_intake.adapters.store import ReportStore
@@ -29,6 +22,13 @@ from waspada_intake.domain.ratelimit import RateLimiter
 from waspada_intake.domain.validation import Parsed, parse_bytes, parse_obj
 from waspada_intake.service import IntakeService, ItemResult
 from waspada_intake.settings import IntakeSettings
+from waspada_shared.auth import Principal
+from waspada_shared.contracts.rejection import FieldError
+from waspada_shared.http import ProblemError, bearer_token
+from waspada_shared.keys import KeyStore
+from waspada_shared.logging import get_logger
+from waspada_shared.problems import PROBLEM_CONTENT_TYPE, field_error, problem, title, wants_indonesian
+from waspada_shared.regions import reference
 
 log = get_logger(__name__)
 

@@ -18,10 +18,10 @@ from collections.abc import Sequence
 
 import asyncpg
 import orjson
-from waspada_shared.db import apply_migrations, create_pool
-from waspada_shared.keys import KeyStore
 
 from waspada_intake.settings import IntakeSettings
+from waspada_shared.db import apply_migrations, create_pool
+from waspada_shared.keys import KeyStore
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -6,14 +6,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from waspada_shared.contracts.rejection import FieldError
-from waspada_shared.problems import field_error
-from waspada_shared.topics import Topics
-
 from waspada_intake import metrics
 from waspada_intake.adapters.crypto import ReporterCipher
 from waspada_intake.adapters.store import NewReport, Outcome, StoreResult
 from waspada_intake.domain.validation import Parsed, prepare
+from waspada_shared.contracts.rejection import FieldError
+from waspada_shared.problems import field_error
+from waspada_shared.topics import Topics
 
 StoreFn = Callable[[list[NewReport]], Awaitable[list[StoreResult]]]
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from waspada_shared.db import apply_migrations
-from waspada_shared.keys import KeyStore
 
 from tests.helpers import Stack, unique
+from waspada_shared.db import apply_migrations
+from waspada_shared.keys import KeyStore
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -17,11 +17,10 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from waspada_shared.regions import reference
-
 from tests.conftest import auth
 from tests.helpers import Stack, make_report, read_topic, unique, wait_until
 from tests.integration.intake.conftest import log_dir
+from waspada_shared.regions import reference
 
 pytestmark = pytest.mark.stack
 

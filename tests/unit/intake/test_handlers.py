@@ -7,8 +7,6 @@ from typing import Any
 
 import orjson
 import pytest
-from waspada_shared.auth import Principal
-from waspada_shared.topics import Topics
 
 from tests.helpers import make_report
 from waspada_intake.adapters.crypto import ReporterCipher
@@ -16,6 +14,8 @@ from waspada_intake.adapters.store import NewReport, Outcome, StoreResult
 from waspada_intake.handlers import BodyTooLarge, Gate, Incoming, Submissions
 from waspada_intake.service import IntakeService
 from waspada_intake.settings import IntakeSettings
+from waspada_shared.auth import Principal
+from waspada_shared.topics import Topics
 
 KEYS = {"k19": Principal("k19", "19", None), "slow": Principal("slow", "19", 1.0)}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI, HTTPException
 from prometheus_client import CollectorRegistry, Histogram
+
 from waspada_shared.http import HttpMetricsMiddleware
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import orjson
 import pytest
-from waspada_shared.problems import field_error, message, wants_indonesian
 
 from waspada_intake.domain.validation import (
     WITHHELD,
@@ -12,6 +11,7 @@ from waspada_intake.domain.validation import (
     redact_unparsed,
     strip_reporter,
 )
+from waspada_shared.problems import field_error, message, wants_indonesian
 
 PHONE = "+62 812-3456-7890"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from cryptography.fernet import Fernet
-from waspada_shared.contracts.report import Reporter
 
 from waspada_intake.adapters.crypto import CannotDecrypt, ReporterCipher
 from waspada_intake.domain.ratelimit import RateLimiter
+from waspada_shared.contracts.report import Reporter
 
 
 def test_bucket_allows_a_burst_then_the_rate() -> None:

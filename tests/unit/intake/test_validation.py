@@ -8,10 +8,10 @@ from typing import Any
 
 import orjson
 import pytest
-from waspada_shared.contracts.report import AcceptedReport, ReportIn
 
 from tests.helpers import make_report
 from waspada_intake.domain.validation import Parsed, parse_bytes, parse_obj, prepare
+from waspada_shared.contracts.report import AcceptedReport, ReportIn
 
 NOW = datetime(2024, 11, 27, 3, 0, tzinfo=UTC)
 

@@ -16,16 +16,16 @@ from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
-from waspada_shared.contracts.rejection import FieldError, RejectedReport
-from waspada_shared.kafka import OutMessage, publish_all
-from waspada_shared.logging import get_logger
-from waspada_shared.regions import reference
-from waspada_shared.topics import Topics
 
 from waspada_intake import metrics
 from waspada_intake.adapters.store import ReportStore
 from waspada_intake.domain.validation import Parsed, original_for_dead_letter, parse_bytes
 from waspada_intake.service import IntakeService
+from waspada_shared.contracts.rejection import FieldError, RejectedReport
+from waspada_shared.kafka import OutMessage, publish_all
+from waspada_shared.logging import get_logger
+from waspada_shared.regions import reference
+from waspada_shared.topics import Topics
 
 log = get_logger(__name__)
 

@@ -16,6 +16,7 @@ import os
 from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from waspada_shared.contracts.report import Reporter
 
 # Only for the local profile, so demos run without configuration; never used elsewhere.

@@ -12,10 +12,10 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
-from waspada_shared.kafka import OutMessage
-from waspada_shared.logging import get_logger
 
 from waspada_intake import metrics
+from waspada_shared.kafka import OutMessage
+from waspada_shared.logging import get_logger
 
 log = get_logger(__name__)
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from functools import cache
 
 from aiokafka import AIOKafkaProducer
+
 from waspada_shared.kafka import OutMessage
 from waspada_shared.metrics import KAFKA_PUBLISH_ERRORS
 from waspada_shared.topics import headers

@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
+
 from waspada_shared.contracts.rejection import FieldError
 from waspada_shared.contracts.report import ReportIn
 from waspada_shared.problems import field_error, field_errors
