@@ -15,7 +15,6 @@ from waspada_intake.adapters import consumers
 from waspada_intake.adapters.batcher import GroupCommitter
 from waspada_intake.adapters.crypto import ReporterCipher
 from waspada_intake.adapters.outbox import OutboxRelay
-from waspada_intake.adapters.producer import DirectProducer
 from waspada_intake.adapters.store import ReportStore
 from waspada_intake.fastpath import FastPath, IntakeAPI
 from waspada_intake.handlers import Gate, Submissions
@@ -29,7 +28,7 @@ from waspada_shared.http import (
     ops_router,
     pool_check,
 )
-from waspada_shared.kafka import make_broker, start_with_retry
+from waspada_shared.kafka import DirectProducer, make_broker, start_with_retry
 from waspada_shared.keys import KeyStore
 from waspada_shared.logging import get_logger
 from waspada_shared.metrics import install as install_shared_metrics

@@ -10,13 +10,12 @@ from contextlib import asynccontextmanager, suppress
 from fastapi import FastAPI
 
 from waspada_scoring.adapters.pipeline import ScoringPipeline
-from waspada_scoring.adapters.publisher import AssessmentPublisher
 from waspada_scoring.adapters.store import ScoringStore
 from waspada_scoring.configfiles import load_model
 from waspada_scoring.settings import ScoringSettings
 from waspada_shared.db import apply_migrations, create_pool
 from waspada_shared.http import broker_check, ops_router, pool_check
-from waspada_shared.kafka import make_broker, start_with_retry
+from waspada_shared.kafka import DirectProducer, make_broker, start_with_retry
 from waspada_shared.logging import get_logger
 from waspada_shared.metrics import install as install_shared_metrics
 
@@ -36,7 +35,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max
         )
         await apply_migrations(pool, settings.db_schema, "waspada_scoring")
-        publisher = AssessmentPublisher(settings.kafka_bootstrap)
+        publisher = DirectProducer(settings.kafka_bootstrap, "waspada-scoring")
         pipeline = ScoringPipeline(
             pool, broker, settings.topics, model, ScoringStore(settings.db_schema), publisher
         )

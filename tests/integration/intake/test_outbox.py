@@ -18,11 +18,10 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from tests.helpers import Stack, make_report, unique, wait_until
 from waspada_intake.adapters.outbox import OutboxRelay
-from waspada_intake.adapters.producer import DirectProducer
 from waspada_intake.adapters.store import NewReport, Outcome, ReportStore
 from waspada_intake.domain.validation import parse_obj, prepare
 from waspada_shared.db import create_pool
-from waspada_shared.kafka import make_broker, publish_all
+from waspada_shared.kafka import DirectProducer, make_broker, publish_all
 from waspada_shared.settings import ServiceSettings
 
 pytestmark = pytest.mark.stack
