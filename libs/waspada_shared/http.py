@@ -23,8 +23,19 @@ from waspada_shared.problems import PROBLEM_CONTENT_TYPE, Problem, problem
 ReadinessCheck = Callable[[], Awaitable[None]]
 
 
-def ops_router(checks: dict[str, ReadinessCheck], registry: CollectorRegistry = REGISTRY) -> APIRouter:
+def ops_router(
+    checks: dict[str, ReadinessCheck],
+    registry: CollectorRegistry = REGISTRY,
+    *,
+    degraded: dict[str, ReadinessCheck] | None = None,
+) -> APIRouter:
+    """`checks` must pass for /readyz to answer 200; `degraded` ones are reported but do not gate.
+
+    Intake stays ready while Kafka is down (its outbox holds what it accepts), so Kafka is a degraded
+    check there; taking intake out of a load balancer then would turn a Kafka outage into lost reports.
+    """
     router = APIRouter(include_in_schema=False)
+    optional = degraded or {}
 
     @router.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -33,14 +44,15 @@ def ops_router(checks: dict[str, ReadinessCheck], registry: CollectorRegistry = 
     @router.get("/readyz")
     async def readyz() -> JSONResponse:
         results: dict[str, str] = {}
-        for name, check in checks.items():
+        for name, check in {**checks, **optional}.items():
             try:
                 await asyncio.wait_for(check(), timeout=2.0)
                 results[name] = "ok"
-            except Exception as exc:  # any failure means "not ready"; say which and why
+            except Exception as exc:  # any failure: say which and why
                 results[name] = f"error: {type(exc).__name__}: {exc}"[:300]
-        ready = all(v == "ok" for v in results.values())
-        return JSONResponse({"ready": ready, "checks": results}, status_code=200 if ready else 503)
+        ready = all(results[name] == "ok" for name in checks)
+        body = {"ready": ready, "degraded": any(results[n] != "ok" for n in optional), "checks": results}
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     @router.get("/metrics")
     async def metrics() -> Response:

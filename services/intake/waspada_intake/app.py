@@ -118,7 +118,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         # Prometheus is the metrics system here; FastAPI's OpenTelemetry hooks cost per-request checks.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
-    app.include_router(ops_router({"postgres": pool_check(state), "kafka": broker_check(broker)}))
+    app.include_router(ops_router({"postgres": pool_check(state)}, degraded={"kafka": broker_check(broker)}))
     app.include_router(api.build_router(settings, gate, submissions))
     install_error_handlers(app)
     api.openapi_extra_schemas(app)
