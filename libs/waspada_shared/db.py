@@ -21,8 +21,13 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
-async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init_connection)
+async def create_pool(
+    dsn: str, *, min_size: int = 2, max_size: int = 10, server_settings: dict[str, str] | None = None
+) -> asyncpg.Pool:
+    """`server_settings` are per-connection PostgreSQL settings, e.g. {"search_path": "notify,public"}."""
+    pool = await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=_init_connection, server_settings=server_settings
+    )
     assert pool is not None
     return pool
 

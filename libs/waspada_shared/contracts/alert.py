@@ -21,6 +21,26 @@ class AlertStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class Coverage(StrEnum):
+    """What an alert covers: one regency/city, a province-wide roll-up or a cross-province roll-up."""
+
+    REGION = "region"
+    PROVINCE = "province"
+    NATIONAL = "national"
+
+
+class AlertEvent(StrEnum):
+    """The lifecycle step that produced an alert version."""
+
+    FIRED = "fired"
+    ESCALATED = "escalated"
+    DEESCALATED = "deescalated"
+    RESOLVED = "resolved"
+    REPEATED = "repeated"
+    ACK_ESCALATED = "ack_escalated"
+    ACKNOWLEDGED = "acknowledged"
+
+
 class TopFactor(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -37,7 +57,9 @@ class Alert(BaseModel):
     alert_id: str
     group_key: str
     audience: Audience
-    province: str
+    province: str = Field(
+        description='Kemendagri province code; "00" for a cross-province (national) roll-up'
+    )
     regency: str | None = Field(None, description="None for a province-wide roll-up")
     level: Level
     previous_level: Level | None = None
@@ -51,3 +73,20 @@ class Alert(BaseModel):
     first_seen: AwareDatetime
     updated_at: AwareDatetime
     version: int = Field(ge=1)
+    # Added after the walking skeleton; all optional, so earlier payloads still read.
+    event: AlertEvent | None = Field(None, description="The lifecycle step that produced this version")
+    coverage: Coverage = Field(Coverage.REGION, description="One regency, or a province/national roll-up")
+    regencies: list[str] = Field(default_factory=list, description="Regencies a roll-up covers")
+    provinces: list[str] = Field(
+        default_factory=list,
+        description="Provinces the alert covers (one, or several for a national roll-up)",
+    )
+    last_report_at: AwareDatetime | None = Field(
+        None, description="Event time of the latest qualifying report"
+    )
+    escalated_from: Audience | None = Field(
+        None, description="Set when an unacknowledged alert of this audience was escalated here"
+    )
+    acknowledged_at: AwareDatetime | None = None
+    acknowledged_by: str | None = None
+    resolved_at: AwareDatetime | None = None

@@ -5,16 +5,15 @@
 
 from __future__ import annotations
 
-import hmac
 import os
 from typing import Any
 
 import orjson
 import uvicorn
 from fastapi import FastAPI, Request, Response
-from waspada_shared.logging import configure_logging, get_logger
 
-from waspada_notify.adapters.delivery import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from waspada_notify.adapters.receivers.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from waspada_shared.logging import configure_logging, get_logger
 
 log = get_logger(__name__)
 
@@ -31,9 +30,11 @@ def create_app(secret: bytes) -> FastAPI:
     @app.post("/hook")
     async def hook(request: Request) -> Response:
         body = await request.body()
-        expected = sign(secret, request.headers.get(TIMESTAMP_HEADER, ""), body)
-        if not hmac.compare_digest(expected, request.headers.get(SIGNATURE_HEADER, "")):
-            log.warning("rejected webhook with a bad signature")
+        # Verify the signature (constant time) and refuse stale timestamps (replays).
+        if not verify(
+            secret, request.headers.get(TIMESTAMP_HEADER, ""), body, request.headers.get(SIGNATURE_HEADER, "")
+        ):
+            log.warning("rejected webhook with a bad signature or a stale timestamp")
             return Response(status_code=401)
         alert = orjson.loads(body)
         key = (alert["alert_id"], int(alert["version"]))

@@ -1,146 +1,200 @@
-"""Delivery of alert versions to receivers, with retries and a log of every attempt.
+"""The delivery worker: claim due deliveries, attempt them through their channel, log every attempt.
 
-A delivery row is claimed (status `sending`) and committed before the POST, so a crash between
-sending and recording leaves a visible `sending` row that is retried (receivers de-duplicate by
-alert id + version) rather than a silent loss.
+Exactly-once in effect, honestly stated:
+- a claim marks the row `sending`, logs the attempt (outcome `sending`) and leases the row, and is
+  committed *before* anything is sent;
+- the outcome is recorded after the attempt; a row recorded `delivered` is never sent again;
+- if notify dies between sending and recording, the lease expires, the row is claimed again, the
+  dangling attempt is logged as `unknown` and the delivery is retried with the same alert id, version
+  and delivery id. So a receiver may see one delivery twice in that window, and must de-duplicate by
+  alert id + version (the demo receiver does). Nothing is lost and nothing recorded is repeated.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
-import time
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-import httpx
-import orjson
-from waspada_shared.contracts.alert import Alert, Audience
+
+from waspada_notify import metrics
+from waspada_notify.adapters.receivers import Channel, Claimed
+from waspada_notify.adapters.retry import Attempted, Retrying
+from waspada_notify.domain.retry import RetryPolicy
 from waspada_shared.logging import get_logger
 
 log = get_logger(__name__)
 
-SIGNATURE_HEADER = "X-Waspada-Signature"
-TIMESTAMP_HEADER = "X-Waspada-Timestamp"
+CLAIM = """
+WITH due AS (
+    SELECT alert_id, version, receiver, target FROM deliveries
+    WHERE status IN ('pending', 'sending') AND next_attempt <= $1
+    ORDER BY next_attempt LIMIT $2 FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, next_attempt = $1 + $3::interval
+    FROM due
+    WHERE d.alert_id = due.alert_id AND d.version = due.version AND d.receiver = due.receiver
+      AND d.target = due.target
+    RETURNING d.alert_id, d.version, d.receiver, d.channel, d.target, d.attempts, d.payload, d.received_at
+), lost AS (
+    UPDATE delivery_attempts a
+    SET outcome = 'unknown', finished_at = $1,
+        error = 'notify stopped while sending; retried with the same alert id and version'
+    FROM claimed c
+    WHERE a.alert_id = c.alert_id AND a.version = c.version AND a.receiver = c.receiver
+      AND a.target = c.target AND a.outcome = 'sending'
+), logged AS (
+    INSERT INTO delivery_attempts (alert_id, version, receiver, channel, target, attempt, attempted_at, outcome)
+    SELECT alert_id, version, receiver, channel, target, attempts, $1, 'sending' FROM claimed
+    RETURNING id, alert_id, version, receiver, target
+)
+SELECT c.*, l.id AS attempt_id
+FROM claimed c JOIN logged l USING (alert_id, version, receiver, target)
+"""
 
-
-@dataclass(frozen=True, slots=True)
-class Receiver:
-    name: str
-    channel: str  # webhook (the skeleton's only channel)
-    target: str
-    audiences: frozenset[Audience]
-
-    def wants(self, alert: Alert) -> bool:
-        return alert.audience in self.audiences
-
-
-def sign(secret: bytes, timestamp: str, body: bytes) -> str:
-    """HMAC-SHA256 over "<timestamp>.<body>", hex; receivers recompute it to verify."""
-    return "sha256=" + hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+RECORD = """
+WITH d AS (
+    UPDATE deliveries SET status = $5, next_attempt = $6, last_error = $7,
+        delivered_at = CASE WHEN $5 = 'delivered' THEN $8 ELSE delivered_at END
+    WHERE alert_id = $1 AND version = $2 AND receiver = $3 AND target = $4
+      AND status = 'sending' AND attempts = $9
+    RETURNING 1
+)
+UPDATE delivery_attempts SET outcome = $10, response_code = $11, error = $7, finished_at = $8, duration_ms = $12
+WHERE id = $13
+"""
 
 
 class DeliveryWorker:
     def __init__(
-        self, pool: asyncpg.Pool, secret: bytes, max_attempts: int = 8, timeout: float = 5.0
+        self,
+        pool: asyncpg.Pool,
+        channels: Mapping[str, Channel],
+        policy: RetryPolicy | None = None,
+        *,
+        concurrency: int = 64,
+        lease: timedelta = timedelta(seconds=30),
     ) -> None:
         self.pool = pool
-        self.secret = secret
-        self.max_attempts = max_attempts
-        self.client = httpx.AsyncClient(timeout=timeout)
+        self.channels = dict(channels)
+        self.policy = policy or RetryPolicy()
+        self.stages = {name: Retrying(ch, self.policy) for name, ch in self.channels.items()}
+        self.concurrency = concurrency
+        self.lease = lease
         self.wakeup = asyncio.Event()
+        self.in_flight: set[asyncio.Task[None]] = set()
 
     def notify(self) -> None:
         self.wakeup.set()
 
-    async def close(self) -> None:
-        await self.client.aclose()
+    async def close(self, grace: float = 5.0) -> None:
+        """Let attempts under way finish (briefly), then close the channels."""
+        if self.in_flight:
+            _, pending = await asyncio.wait(self.in_flight, timeout=grace)
+            for task in pending:
+                task.cancel()
+        for ch in self.channels.values():
+            await ch.close()
 
-    async def _claim(self, limit: int = 100) -> list[asyncpg.Record]:
-        return await self.pool.fetch(
-            """
-            UPDATE notify.deliveries d SET status = 'sending', attempts = d.attempts + 1
-            FROM (SELECT alert_id, version, receiver FROM notify.deliveries
-                  WHERE status IN ('pending', 'sending') AND next_attempt <= now()
-                  ORDER BY next_attempt LIMIT $1 FOR UPDATE SKIP LOCKED) due
-            WHERE d.alert_id = due.alert_id AND d.version = due.version AND d.receiver = due.receiver
-            RETURNING d.alert_id, d.version, d.receiver, d.channel, d.target, d.attempts, d.payload
-            """,
-            limit,
-        )
+    async def claim(self, now: datetime, limit: int) -> list[Claimed]:
+        rows = await self.pool.fetch(CLAIM, now, limit, self.lease)
+        return [
+            Claimed(
+                alert_id=r["alert_id"],
+                version=r["version"],
+                receiver=r["receiver"],
+                channel=r["channel"],
+                target=r["target"],
+                attempt=r["attempts"],
+                payload=r["payload"],
+                received_at=r["received_at"],
+                attempt_id=r["attempt_id"],
+            )
+            for r in rows
+        ]
 
-    async def _send(self, row: asyncpg.Record) -> None:
-        body = orjson.dumps(row["payload"])
-        ts = str(int(time.time()))
-        headers = {
-            "Content-Type": "application/json",
-            TIMESTAMP_HEADER: ts,
-            SIGNATURE_HEADER: sign(self.secret, ts, body),
-            "X-Waspada-Alert-Id": row["alert_id"],
-            "X-Waspada-Alert-Version": str(row["version"]),
-        }
-        code: int | None = None
-        error: str | None = None
-        try:
-            response = await self.client.post(row["target"], content=body, headers=headers)
-            code = response.status_code
-            ok = 200 <= code < 300
-            if not ok:
-                error = f"HTTP {code}"
-        except httpx.HTTPError as exc:
-            ok, error = False, f"{type(exc).__name__}: {exc}"[:500]
-        now = datetime.now(UTC)
-        if ok:
-            status, next_attempt = "delivered", now
-        elif row["attempts"] >= self.max_attempts:
-            status, next_attempt = "failed", now
+    async def deliver(self, d: Claimed, now: datetime | None = None) -> Attempted:
+        stage = self.stages.get(d.channel)
+        at = now or datetime.now(UTC)
+        if stage is None:  # e.g. email configured but no SMTP host in this process
+            result = Attempted(
+                "pending", "retry", at + self.policy.delay(d.attempt), None, f"no {d.channel} channel", 0.0
+            )
+            if self.policy.gives_up(d.attempt):
+                result = Attempted("failed", "failed", at, None, f"no {d.channel} channel configured", 0.0)
         else:
-            status, next_attempt = "pending", now + timedelta(seconds=min(300, 0.5 * 2 ** row["attempts"]))
-        async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute(
-                "UPDATE notify.deliveries SET status = $4, next_attempt = $5, last_error = $6,"
-                " delivered_at = CASE WHEN $4 = 'delivered' THEN now() ELSE delivered_at END"
-                " WHERE alert_id = $1 AND version = $2 AND receiver = $3",
-                row["alert_id"],
-                row["version"],
-                row["receiver"],
-                status,
-                next_attempt,
-                error,
-            )
-            await conn.execute(
-                "INSERT INTO notify.delivery_attempts (alert_id, version, receiver, channel, outcome,"
-                " response_code, error) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                row["alert_id"],
-                row["version"],
-                row["receiver"],
-                row["channel"],
-                "delivered" if ok else ("failed" if status == "failed" else "retry"),
-                code,
-                error,
-            )
-        if status == "failed":
+            result = await stage.attempt(d, at)
+        done = now or datetime.now(UTC)
+        await self.pool.execute(
+            RECORD,
+            d.alert_id,
+            d.version,
+            d.receiver,
+            d.target,
+            result.status,
+            result.next_attempt,
+            result.error,
+            done,
+            d.attempt,
+            result.outcome,
+            result.code,
+            result.seconds * 1000,
+            d.attempt_id,
+        )
+        metrics.DELIVERIES.labels(d.channel, result.outcome).inc()
+        metrics.DELIVERY_SECONDS.labels(d.channel).observe(result.seconds)
+        if result.status == "delivered" and d.channel == "webhook" and d.received_at is not None:
+            metrics.RECEIPT_TO_DELIVERY.observe(max(0.0, (done - d.received_at).total_seconds()))
+        if result.status == "failed":
             log.error(
-                "delivery failed for good", alert_id=row["alert_id"], receiver=row["receiver"], error=error
+                "delivery failed for good",
+                alert_id=d.alert_id,
+                version=d.version,
+                receiver=d.receiver,
+                channel=d.channel,
+                attempts=d.attempt,
+                error=result.error,
             )
+        return result
+
+    async def run_once(self, now: datetime | None = None, limit: int = 500) -> list[Attempted]:
+        """Claim what is due at `now` and attempt it all (tests drive time through `now`)."""
+        at = now or datetime.now(UTC)
+        claimed = await self.claim(at, limit)
+        return list(await asyncio.gather(*(self.deliver(d, now) for d in claimed)))
+
+    async def _guarded(self, d: Claimed) -> None:
+        try:
+            await self.deliver(d)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # recording failed (database down): the lease brings it back
+            log.warning("delivery not recorded; it will be retried", alert_id=d.alert_id, error=str(exc))
 
     async def run(self) -> None:
+        """Claim and start attempts without waiting for slow receivers; sleep until woken or due."""
         while True:
+            self.wakeup.clear()  # before claiming: a wake-up during the claim is not lost
             try:
-                rows = await self._claim()
-                if rows:
-                    await asyncio.gather(*(self._send(r) for r in rows))
+                free = self.concurrency - len(self.in_flight)
+                if free <= 0:
+                    await asyncio.wait(self.in_flight, return_when=asyncio.FIRST_COMPLETED)
                     continue
+                claimed = await self.claim(datetime.now(UTC), free)
+                for d in claimed:
+                    task = asyncio.create_task(self._guarded(d))
+                    self.in_flight.add(task)
+                    task.add_done_callback(self.in_flight.discard)
+                if claimed:
+                    continue  # more may be due
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 log.warning("delivery loop error; retrying", error=str(exc))
                 await asyncio.sleep(1.0)
                 continue
-            self.wakeup.clear()
             try:
-                await asyncio.wait_for(self.wakeup.wait(), timeout=0.5)
+                await asyncio.wait_for(self.wakeup.wait(), timeout=0.25)
             except TimeoutError:
                 pass
