@@ -124,3 +124,34 @@ async def read_topic(
     finally:
         await consumer.stop()
     return found
+
+
+async def wait_for_delivered_alert(http: Any, stack: Stack, report_id: str, regency: str) -> dict[str, Any]:
+    """The regency-audience alert carrying `report_id`, once it has reached the webhook receiver.
+
+    The group may have fired in an earlier run (alerts group by region and category), so the receiver
+    is asked for the alert at any version rather than for this report; and where that earlier delivery
+    went to a receiver that kept no store, notify's delivery log must show it delivered there.
+    """
+    headers = {"Authorization": "Bearer demo-national"}
+
+    async def alert() -> dict[str, Any] | None:
+        r = await http.get(f"{stack.notify_url}/v1/alerts", params={"regency": regency}, headers=headers)
+        for a in r.json()["alerts"]:
+            if report_id in a["report_ids"] and a["audience"] == "regency":
+                return a  # type: ignore[no-any-return]
+        return None
+
+    found = await wait_until(alert, timeout=60, what=f"an alert carrying {report_id}")
+
+    async def delivered() -> bool:
+        got = (await http.get(f"{stack.receiver_url}/received")).json()
+        if any(d["alert"]["alert_id"] == found["alert_id"] for d in got):
+            return True
+        log = (
+            await http.get(f"{stack.notify_url}/v1/alerts/{found['alert_id']}/deliveries", headers=headers)
+        ).json()
+        return any(d["channel"] == "webhook" and d["status"] == "delivered" for d in log["deliveries"])
+
+    await wait_until(delivered, timeout=60, what=f"the webhook receiver to get alert {found['alert_id']}")
+    return found

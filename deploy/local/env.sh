@@ -27,6 +27,8 @@ export WASPADA_KAFKA_BOOTSTRAP="${WASPADA_KAFKA_BOOTSTRAP:-$WASPADA_HOST:$KAFKA_
 export WASPADA_DATABASE_URL="${WASPADA_DATABASE_URL:-postgresql://waspada@$WASPADA_HOST:$PG_PORT/waspada}"
 export WASPADA_TOPIC_PREFIX="${WASPADA_TOPIC_PREFIX:-}"
 export WASPADA_DEMO_WEBHOOK_URL="${WASPADA_DEMO_WEBHOOK_URL:-http://$WASPADA_HOST:$RECEIVER_PORT/hook}"
+# The demo receiver keeps what it got here, so a restart does not forget earlier deliveries.
+export WASPADA_RECEIVER_STORE="${WASPADA_RECEIVER_STORE:-$WASPADA_LOCAL/receiver/received.jsonl}"
 
 # --- tools ------------------------------------------------------------------------
 WASPADA_VENV="${WASPADA_VENV:-$WASPADA_ROOT/.venv}"

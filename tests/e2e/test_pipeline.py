@@ -8,7 +8,7 @@ import asyncpg
 import httpx
 
 from tests.conftest import auth
-from tests.helpers import Stack, load_jsonl, read_topic, unique, wait_until
+from tests.helpers import Stack, load_jsonl, read_topic, unique, wait_for_delivered_alert, wait_until
 
 PLANTED_PHONE = "+62 812-0000-0001"  # the demo feed's first reporter
 
@@ -71,24 +71,9 @@ async def test_demo_feed_flows_to_assessments_and_alerts(
     # The deadly brawl in Kabupaten Belitung (19.02) fires an alert that reaches the webhook receiver.
     brawl = f"babel-belitung-0001-{suffix}"
 
-    async def brawl_alert() -> dict[str, Any] | None:
-        r = await http.get(
-            f"{stack.notify_url}/v1/alerts", params={"regency": "19.02"}, headers=auth("demo-19")
-        )
-        for alert in r.json()["alerts"]:
-            if brawl in alert["report_ids"] and alert["audience"] == "regency":
-                return alert
-        return None
-
-    alert = await wait_until(brawl_alert, what="an alert carrying the brawl report")
+    alert = await wait_for_delivered_alert(http, stack, brawl, "19.02")
     assert alert["status"] == "firing"
     assert alert["level"] in ("waspada", "siaga", "awas")
-
-    async def delivered() -> bool:
-        got = (await http.get(f"{stack.receiver_url}/received")).json()
-        return any(d["alert"]["alert_id"] == alert["alert_id"] for d in got)
-
-    await wait_until(delivered, what="the webhook receiver to get the brawl alert")
     log = await http.get(
         f"{stack.notify_url}/v1/alerts/{alert['alert_id']}/deliveries", headers=auth("demo-19")
     )

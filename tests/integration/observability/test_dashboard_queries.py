@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.conftest import auth
-from tests.helpers import Stack, load_jsonl, unique, wait_until
+from tests.helpers import Stack, load_jsonl, unique, wait_for_delivered_alert, wait_until
 from tests.unit.deploy import dashboards
 
 pytestmark = pytest.mark.stack
@@ -70,12 +70,8 @@ async def test_every_dashboard_query_runs_and_returns_data_where_data_must_exist
     await ensure_rules_loaded(http, stack)
     brawl = await push_traffic(http, stack)
 
-    async def delivered() -> bool:
-        got = (await http.get(f"{stack.receiver_url}/received")).json()
-        return any(brawl in d["alert"]["report_ids"] for d in got)
-
     # End to end first (reports assessed, the brawl alert delivered), then the metrics must show it.
-    await wait_until(delivered, timeout=60, interval=0.5, what="the brawl alert at the webhook receiver")
+    await wait_for_delivered_alert(http, stack, brawl, "19.02")
 
     expectations = dashboards.expectations()
     queries = sorted(
