@@ -7,11 +7,13 @@ import contextlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import REGISTRY, CollectorRegistry
+from pydantic import BaseModel, ValidationError
 
 from waspada_shared.logging import get_logger
 from waspada_shared.metrics import KAFKA_PUBLISH_ERRORS
@@ -160,3 +162,34 @@ class DirectProducer:
 @cache
 def _record_headers(schema_version: int) -> list[tuple[str, bytes]]:
     return [(k, v.encode()) for k, v in headers(schema_version).items()]
+
+
+def records(msg: Any) -> tuple[Any, ...]:
+    """The aiokafka ConsumerRecords behind a FastStream (batch) message."""
+    raw = msg.raw_message
+    return tuple(raw) if isinstance(raw, (tuple, list)) else (raw,)
+
+
+async def raw_bodies(msg: Any) -> Any:
+    """FastStream decoder that leaves bodies undecoded.
+
+    Handlers validate each record's bytes once with pydantic; FastStream's own JSON decoding would
+    fail a whole batch on one record that is not JSON (a poison message stalling the partition).
+    """
+    return msg.body
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_records(recs: Iterable[Any], model: type[M], what: str) -> list[M]:
+    """Validate every record as `model`; an unreadable one is logged and skipped, never retried forever."""
+    out: list[M] = []
+    for rec in recs:
+        try:
+            out.append(model.model_validate_json(rec.value or b""))
+        except ValidationError as exc:
+            log.error(
+                f"unreadable {what} skipped", partition=rec.partition, offset=rec.offset, error=str(exc)[:500]
+            )
+    return out

@@ -22,7 +22,7 @@ from waspada_intake.adapters.store import ReportStore
 from waspada_intake.domain.validation import Parsed, original_for_dead_letter, parse_bytes
 from waspada_intake.service import IntakeService
 from waspada_shared.contracts.rejection import FieldError, RejectedReport
-from waspada_shared.kafka import OutMessage, publish_all
+from waspada_shared.kafka import OutMessage, publish_all, raw_bodies, records
 from waspada_shared.logging import get_logger
 from waspada_shared.regions import reference
 from waspada_shared.topics import Topics
@@ -31,16 +31,6 @@ log = get_logger(__name__)
 
 KAFKA_SUBMITTER = "kafka"
 ORIGINAL_LIMIT = 64 * 1024  # characters of the original kept in a dead letter
-
-
-def records(msg: Any) -> tuple[ConsumerRecord[bytes, bytes], ...]:
-    raw = msg.raw_message
-    return tuple(raw) if isinstance(raw, (tuple, list)) else (raw,)
-
-
-async def raw_values(msg: Any) -> Any:
-    """FastStream decoder that hands the handler the records' bytes, undecoded."""
-    return [rec.value or b"" for rec in records(msg)]
 
 
 def rejection(
@@ -81,7 +71,7 @@ def register(
         batch_timeout_ms=50,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,  # DB down: seek back and retry; never commit unstored input
-        decoder=raw_values,
+        decoder=raw_bodies,
         title="intake.submitted",
         description="Reports produced directly by agencies; validated like HTTP submissions. Rejects "
         "go to reports.rejected.v1 with their reasons.",
@@ -128,7 +118,7 @@ def register(
         batch_timeout_ms=50,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
-        decoder=raw_values,
+        decoder=raw_bodies,
         title="intake.assessed",
         description="Assessments read back to show a report's state (`assessed`, score, level).",
     )

@@ -13,19 +13,14 @@ from typing import Any
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
-from pydantic import ValidationError
 
 from waspada_notify.adapters.processor import AlertProcessor
 from waspada_shared.contracts.risk import RiskAssessed
+from waspada_shared.kafka import parse_records, raw_bodies, records
 from waspada_shared.logging import get_logger
 from waspada_shared.topics import Topics
 
 log = get_logger(__name__)
-
-
-def _records(msg: Any) -> tuple[Any, ...]:
-    raw = msg.raw_message
-    return tuple(raw) if isinstance(raw, (tuple, list)) else (raw,)
 
 
 def register(
@@ -39,19 +34,10 @@ def register(
         batch_timeout_ms=10,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=raw_bodies,
         title="notify.assessed",
         description="Risk assessments turned into grouped alerts and their deliveries.",
     )
     async def on_assessed(body: list[Any], msg: KafkaMessage) -> None:
-        assessments: list[RiskAssessed] = []
-        for rec in _records(msg):
-            try:
-                assessments.append(RiskAssessed.model_validate_json(rec.value or b""))
-            except ValidationError as exc:
-                log.error(
-                    "unreadable assessment skipped",
-                    partition=rec.partition,
-                    offset=rec.offset,
-                    error=str(exc)[:500],
-                )
+        assessments = parse_records(records(msg), RiskAssessed, "assessment")
         await processor.process(assessments)

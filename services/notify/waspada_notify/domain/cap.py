@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 from lxml import etree
 
 from waspada_notify.domain.model import NATIONAL_AREA
-from waspada_notify.domain.texts import AUDIENCE_ID, CATEGORY_ID, local_zone
+from waspada_notify.domain.texts import AUDIENCE_ID, local_zone
 from waspada_shared.contracts.alert import Alert, AlertStatus, Audience, Coverage
+from waspada_shared.indonesian import CATEGORY_ID
 from waspada_shared.levels import Level
 from waspada_shared.regions import reference
 

@@ -12,21 +12,9 @@ from datetime import datetime, timedelta, timezone
 from waspada_notify.domain.model import NATIONAL_AREA, AlertRecord, Resolution
 from waspada_shared.contracts.alert import AlertEvent, Audience, Coverage
 from waspada_shared.contracts.report import Category, Form, Kind
+from waspada_shared.indonesian import CATEGORY_ID
 from waspada_shared.levels import Level
 from waspada_shared.regions import reference
-
-CATEGORY_ID = {
-    Category.ELECTION: "kerawanan pemilu/pilkada",
-    Category.IDENTITY: "konflik bernuansa SARA",
-    Category.LAND_RESOURCE: "konflik agraria dan sumber daya alam",
-    Category.GOVERNANCE: "konflik tata kelola pemerintahan",
-    Category.ECONOMIC_LABOR: "konflik ekonomi dan ketenagakerjaan",
-    Category.COMMUNAL_CLASH: "bentrok antarkelompok warga",
-    Category.VIGILANTISM: "aksi main hakim sendiri",
-    Category.DISASTER_RELATED: "konflik terkait bencana",
-    Category.SEPARATISM: "gangguan separatisme",
-    Category.OTHER: "potensi konflik sosial",
-}
 
 # "<what happened> <of which kind>": "kerusuhan bernuansa SARA", "bentrokan terkait pemilu/pilkada".
 QUALIFIER_ID = {

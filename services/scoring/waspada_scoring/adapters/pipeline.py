@@ -20,7 +20,6 @@ import orjson
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
-from pydantic import ValidationError
 
 from waspada_scoring import metrics
 from waspada_scoring.adapters.store import ScoringStore
@@ -28,17 +27,12 @@ from waspada_scoring.domain.batch import CellKey, Scored, cell_key, score_batch,
 from waspada_scoring.domain.config import Model
 from waspada_scoring.domain.spread import SpreadView
 from waspada_shared.contracts.report import AcceptedReport
-from waspada_shared.kafka import OutMessage
+from waspada_shared.kafka import OutMessage, parse_records, raw_bodies, records
 from waspada_shared.logging import get_logger
 from waspada_shared.topics import Topics
 
 log = get_logger(__name__)
 Clock = Callable[[], datetime]
-
-
-def _records(msg: Any) -> tuple[Any, ...]:
-    raw = msg.raw_message
-    return tuple(raw) if isinstance(raw, (tuple, list)) else (raw,)
 
 
 def in_processing_order(records: Iterable[Any]) -> list[Any]:
@@ -54,20 +48,9 @@ def in_processing_order(records: Iterable[Any]) -> list[Any]:
     return list(heapq.merge(*streams, key=lambda r: (r.timestamp, r.partition)))
 
 
-def parse(records: Iterable[Any]) -> list[AcceptedReport]:
-    reports: list[AcceptedReport] = []
-    for rec in records:
-        try:
-            reports.append(AcceptedReport.model_validate_json(rec.value or b""))
-        except ValidationError as exc:
-            # Intake validated it; an unreadable record is logged and skipped, never retried forever.
-            log.error(
-                "unreadable accepted report skipped",
-                partition=rec.partition,
-                offset=rec.offset,
-                error=str(exc)[:500],
-            )
-    return reports
+def parse(recs: Iterable[Any]) -> list[AcceptedReport]:
+    # Intake validated them; an unreadable record is logged and skipped.
+    return parse_records(recs, AcceptedReport, "accepted report")
 
 
 @dataclass(slots=True)
@@ -88,11 +71,6 @@ class Outcome:
 
 class Publisher(Protocol):
     async def publish(self, messages: Sequence[OutMessage]) -> None: ...
-
-
-async def _raw_bodies(msg: Any) -> Any:
-    """FastStream decoder that skips decoding: `parse` validates the raw bytes once, with pydantic."""
-    return msg.body
 
 
 class ScoringPipeline:
@@ -195,9 +173,9 @@ class ScoringPipeline:
             batch_timeout_ms=50,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
-            decoder=_raw_bodies,
+            decoder=raw_bodies,
             title="scoring.accepted",
             description="Accepted reports, assessed in event time per region+category.",
         )
         async def on_accepted(body: list[bytes], msg: KafkaMessage) -> None:
-            await self.handle(_records(msg))
+            await self.handle(records(msg))

@@ -35,6 +35,7 @@ from waspada_scoring.domain.facts import crowd_part as facts_crowd
 from waspada_scoring.domain.spread import SpreadResult, SpreadView
 from waspada_scoring.domain.state import INCIDENT, POTENTIAL, CellState, Memory
 from waspada_shared.contracts.report import Kind, ReportFacts, Signal
+from waspada_shared.indonesian import CATEGORY_ID
 from waspada_shared.levels import Level, LevelThresholds
 
 _NO_FACTS = Facts(0.0, (), 0.0, 0.0, (), 1.0, False)
@@ -297,9 +298,9 @@ def apply(report: ReportFacts, cell: CellState, spread: SpreadView, model: Model
         candidates.append((w.vulnerability * vulnerability, "wilayah dengan kerawanan tinggi"))
 
     cat = cfg.category[category]
-    details["category"] = texts.CATEGORY_ID[category]
+    details["category"] = CATEGORY_ID[category]
     # The category is context rather than news: it names the reason only when little else does.
-    candidates.append((w.category * cat * 0.25, texts.CATEGORY_ID[category]))
+    candidates.append((w.category * cat * 0.25, CATEGORY_ID[category]))
 
     factors = [
         Line(

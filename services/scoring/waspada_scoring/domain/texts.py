@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from waspada_shared.contracts.report import Category, Form, ReportFacts, Signal, Weapons
+from waspada_shared.contracts.report import Form, ReportFacts, Signal, Weapons
 
 _NUMBERS = ["nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan", "sepuluh"]
 
@@ -39,18 +39,6 @@ SIGNAL_ID = {
     Signal.PROPERTY_SEIZURE: "penguasaan paksa lahan atau aset",
     Signal.ELECTION_FRAUD_ALLEGATION: "tuduhan kecurangan pemilihan",
     Signal.RECURRING_CONFLICT: "konflik berulang",
-}
-CATEGORY_ID = {
-    Category.ELECTION: "kerawanan pemilu/pilkada",
-    Category.IDENTITY: "konflik bernuansa SARA",
-    Category.LAND_RESOURCE: "konflik agraria dan sumber daya alam",
-    Category.GOVERNANCE: "konflik tata kelola pemerintahan",
-    Category.ECONOMIC_LABOR: "konflik ekonomi dan ketenagakerjaan",
-    Category.COMMUNAL_CLASH: "bentrok antarkelompok warga",
-    Category.VIGILANTISM: "aksi main hakim sendiri",
-    Category.DISASTER_RELATED: "konflik terkait bencana",
-    Category.SEPARATISM: "gangguan separatisme",
-    Category.OTHER: "potensi konflik sosial",
 }
 BAND_ID = {"high": "tinggi", "medium": "sedang", "low": "rendah"}
 

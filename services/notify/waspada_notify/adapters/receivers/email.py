@@ -11,8 +11,9 @@ from email.message import EmailMessage
 import aiosmtplib
 
 from waspada_notify.adapters.receivers import Claimed, Outcome
-from waspada_notify.domain.texts import CATEGORY_ID, area_name
+from waspada_notify.domain.texts import area_name
 from waspada_shared.contracts.report import Category
+from waspada_shared.indonesian import CATEGORY_ID
 from waspada_shared.levels import Level
 
 STATUS_ID = {"firing": "berlaku", "resolved": "selesai"}
