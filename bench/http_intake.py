@@ -26,39 +26,19 @@ import random
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
 
-from waspada_shared.contracts.report import Category, Kind, Signal
-from waspada_shared.regions import reference
-
-_CATEGORIES = [c.value for c in Category]
-_SIGNALS = [s.value for s in Signal]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import reports
 
 
 def synthetic_report(rng: random.Random, report_id: str) -> dict[str, Any]:
-    """A valid, varied v1 report in a random regency."""
-    regency = rng.choice(list(reference().regencies.values()))
-    violent = rng.random() < 0.2
-    impact: dict[str, Any] = {"crowd_size": rng.choice([0, 20, 50, 200, 1000])}
-    if violent:
-        impact.update(injured=rng.randint(0, 20), weapons=rng.choice(["none", "blunt", "sharp"]))
-    return {
-        "report_id": report_id,
-        "region": {"province": regency.province_code, "regency": regency.code},
-        "occurred_at": (datetime.now(UTC) - timedelta(minutes=rng.randint(1, 600))).isoformat(),
-        "kind": Kind.INCIDENT.value if violent else Kind.POTENTIAL.value,
-        "category": rng.choice(_CATEGORIES),
-        "impact": impact,
-        "signals": rng.sample(_SIGNALS, rng.randint(0, 3)),
-        "actors": [{"type": "villagers"}],
-        "source": {"type": "official", "reliability": rng.choice("ABC"), "credibility": rng.randint(1, 3)},
-        "summary": "Laporan sintetis untuk uji beban intake.",
-        "reporter": {"name": "Bench", "phone": "+62 800 0000 0000"},
-    }
+    """A valid, varied v1 report in a random regency, with a (confidential) reporter to encrypt."""
+    return reports.synthetic_report(rng, report_id, violent_share=0.2, reporter=True)
 
 
 class Connection:

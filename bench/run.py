@@ -33,6 +33,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import http_intake
 from reports import synthetic_report
 
 from waspada_shared.topics import ALL_TOPICS
@@ -231,58 +232,21 @@ async def phase_throughput(
     }
 
 
-async def phase_http(s: BenchSettings, rng: random.Random) -> float:
-    url = f"http://127.0.0.1:{PORTS['intake']}/v1/reports"
-    stop_at = time.monotonic() + s.bench_seconds
-    accepted = 0
-    counter = 0
-
-    async def worker(http: httpx.AsyncClient) -> None:
-        nonlocal accepted, counter
-        while time.monotonic() < stop_at:
-            counter += 1
-            r = synthetic_report(rng, f"bench-http-{counter}-{rng.random():.12f}")
-            resp = await http.post(
-                url,
-                content=orjson.dumps(r),
-                headers={"Authorization": "Bearer demo-admin", "Content-Type": "application/json"},
-            )
-            accepted += resp.status_code == 202
-
-    limits = httpx.Limits(max_connections=s.bench_http_concurrency)
-    async with httpx.AsyncClient(timeout=30.0, limits=limits) as http:
-        t0 = time.monotonic()
-        await asyncio.gather(*(worker(http) for _ in range(s.bench_http_concurrency)))
-        return accepted / (time.monotonic() - t0)
-
-
-async def open_loop(s: BenchSettings, rng: random.Random, rate: float, tag: str) -> list[float]:
-    """POST at a fixed rate regardless of answers; returns the latencies (ms) of accepted reports."""
-    url = f"http://127.0.0.1:{PORTS['intake']}/v1/reports"
-    latencies: list[float] = []
-    total = int(rate * s.bench_seconds)
-    bodies = [
-        orjson.dumps(synthetic_report(rng, f"bench-{tag}-{i}-{rng.random():.12f}", violent_share=0.3))
-        for i in range(total)
-    ]
-    headers = {"Authorization": "Bearer demo-admin", "Content-Type": "application/json"}
-
-    async def one(http: httpx.AsyncClient, body: bytes) -> None:
-        t = time.perf_counter()
-        resp = await http.post(url, content=body, headers=headers)
-        if resp.status_code == 202:
-            latencies.append((time.perf_counter() - t) * 1000)
-
-    async with httpx.AsyncClient(timeout=30.0, limits=httpx.Limits(max_connections=256)) as http:
-        t0 = time.monotonic()
-        tasks = []
-        for i, body in enumerate(bodies):
-            delay = t0 + i / rate - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(http, body)))
-        await asyncio.gather(*tasks)
-    return latencies
+async def wait_idle(pool: asyncpg.Pool, timeout: float = 300.0) -> None:
+    """Wait until every stored report is assessed and decided and no delivery is pending, so that one
+    phase's backlog does not eat the next phase's CPU."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        row = await pool.fetchrow(
+            "SELECT (SELECT count(*) FROM intake.reports) AS stored,"
+            " (SELECT count(*) FROM notify.processed) AS decided,"
+            " (SELECT count(*) FROM notify.deliveries WHERE status IN ('pending', 'sending')) AS pending"
+        )
+        assert row is not None
+        if row["decided"] >= row["stored"] and row["pending"] == 0:
+            return
+        await asyncio.sleep(0.5)
+    log("pipeline did not drain before the next phase")
 
 
 async def scrape_histogram(metric: str, port: int) -> list[tuple[float, float]]:
@@ -346,23 +310,26 @@ async def main() -> int:
         result.update({k: round(v, 2) for k, v in tp.items()})
         log(f"  end to end {result['throughput_rps']:.0f} reports/s")
 
+        await wait_idle(pool)
+        target = http_intake.Target("127.0.0.1", PORTS["intake"], "demo-admin")
         log("phase 3: HTTP single reports, closed loop")
-        result["http_rps"] = round(await phase_http(s, rng), 1)
+        single = await http_intake.closed_loop(
+            target, s.bench_seconds, s.bench_http_concurrency, f"{prefix}s", 0
+        )
+        result["http_rps"] = single["accepted_per_s"]
         log(f"  {result['http_rps']:.0f} accepted/s")
 
+        await wait_idle(pool)
         log("phase 4: HTTP at 500 reports/s, open loop")
-        lat = await open_loop(s, rng, 500, "p99")
-        result.update(
-            p50_ms=round(percentile(lat, 0.5), 1),
-            p99_ms=round(percentile(lat, 0.99), 1),
-            p99_accepted=len(lat),
-        )
-        log(f"  p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms over {len(lat)} accepted")
+        rate = await http_intake.open_loop(target, s.bench_seconds, 500, f"{prefix}r")
+        result.update(p50_ms=rate["p50_ms"], p99_ms=rate["p99_ms"], p99_accepted_per_s=rate["accepted_per_s"])
+        log(f"  p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms")
 
+        await wait_idle(pool)
         log("phase 5: 200 reports/s, receipt to webhook delivery")
         metric = "waspada_notify_receipt_to_delivery_seconds"
         before = await scrape_histogram(metric, PORTS["notify"])
-        await open_loop(s, rng, 200, "lat")
+        await http_intake.open_loop(target, s.bench_seconds, 200, f"{prefix}l")
         await asyncio.sleep(2.0)  # let the last deliveries of the phase complete
         q99, count = quantile_between(before, await scrape_histogram(metric, PORTS["notify"]), 0.99)
         result.update(delivery_p99_ms=q99, deliveries=count)
