@@ -117,12 +117,19 @@ async def main() -> int:
                 ],
             )
         )
-        # Deliveries are asynchronous; give the receiver a moment to have them all.
+        # Deliveries are asynchronous: wait until every version has arrived, or until nothing new has
+        # arrived for two seconds (suppressed, silenced or not-yet-due versions never reach a webhook).
         wanted = {(a["alert_id"], a["version"]) for a in alerts}
         got: list[dict[str, Any]] = []
+        seen_count, quiet_since = -1, time.monotonic()
         while time.monotonic() < deadline:
             got = (await http.get(f"{s.receiver_url}/received")).json()
-            if wanted <= {(d["alert"]["alert_id"], d["alert"]["version"]) for d in got}:
+            have = {(d["alert"]["alert_id"], d["alert"]["version"]) for d in got} & wanted
+            if have == wanted:
+                break
+            if len(have) != seen_count:
+                seen_count, quiet_since = len(have), time.monotonic()
+            elif time.monotonic() - quiet_since > 2.0:
                 break
             await asyncio.sleep(0.2)
         mine = [d for d in got if (d["alert"]["alert_id"], d["alert"]["version"]) in wanted]

@@ -570,7 +570,7 @@ cmd_clean() {
   cmd_down
   say "clean: removing data, logs and pid files under ${LOCAL#"$ROOT"/}"
   rm -rf "$LOCAL/postgres" "$LOCAL/prometheus" "$KAFKA_DATA" "$KAFKA_HOME/cluster.id" \
-         "$KAFKA_HOME/server.properties" "$LOGDIR" "$RUN"
+         "$KAFKA_HOME/server.properties" "$LOGDIR" "$RUN" "$LOCAL/receiver"
   if [[ "${1:-}" == --all ]]; then
     say "clean: also removing Kafka jars and .venv"
     rm -rf "$LOCAL" "$WASPADA_VENV"
