@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from faststream.middlewares import AckPolicy
 from prometheus_client import REGISTRY, CollectorRegistry
 from pydantic import BaseModel, ValidationError
 
@@ -180,6 +181,7 @@ async def raw_bodies(msg: Any) -> Any:
 
 
 M = TypeVar("M", bound=BaseModel)
+Handler = TypeVar("Handler", bound=Callable[..., Awaitable[None]])
 
 
 def parse_records(recs: Iterable[Any], model: type[M], what: str) -> list[M]:
@@ -193,3 +195,35 @@ def parse_records(recs: Iterable[Any], model: type[M], what: str) -> list[M]:
                 f"unreadable {what} skipped", partition=rec.partition, offset=rec.offset, error=str(exc)[:500]
             )
     return out
+
+
+def batch_subscriber(
+    broker: KafkaBroker,
+    topic: str,
+    *,
+    group_id: str,
+    batch: int,
+    title: str,
+    description: str,
+    batch_timeout_ms: int = 50,
+) -> Callable[[Handler], Handler]:
+    """The subscriber every Waspada consumer uses: batches of raw records, at least once.
+
+    Offsets are committed only after the handler returned; on an exception (database down) the
+    consumer seeks back and the batch is redelivered (NACK_ON_ERROR), so nothing unstored is committed.
+    Handlers are idempotent, so redeliveries change nothing.
+    """
+    decorator = broker.subscriber(
+        topic,
+        group_id=group_id,
+        batch=True,
+        max_records=batch,
+        batch_timeout_ms=batch_timeout_ms,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=raw_bodies,
+        title=title,
+        description=description,
+    )
+    # FastStream registers the handler; callers never call the decorated function themselves.
+    return cast("Callable[[Handler], Handler]", decorator)

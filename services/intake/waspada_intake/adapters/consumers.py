@@ -15,14 +15,13 @@ import orjson
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from faststream.middlewares import AckPolicy
 
 from waspada_intake import metrics
 from waspada_intake.adapters.store import ReportStore
 from waspada_intake.domain.validation import Parsed, original_for_dead_letter, parse_bytes
 from waspada_intake.service import IntakeService
 from waspada_shared.contracts.rejection import FieldError, RejectedReport
-from waspada_shared.kafka import OutMessage, publish_all, raw_bodies, records
+from waspada_shared.kafka import OutMessage, batch_subscriber, publish_all, records
 from waspada_shared.logging import get_logger
 from waspada_shared.regions import reference
 from waspada_shared.topics import Topics
@@ -63,15 +62,11 @@ def register(
     batch: int,
     max_bytes: int,
 ) -> None:
-    @broker.subscriber(
+    @batch_subscriber(
+        broker,
         topics.submitted,
         group_id=topics.name("waspada-intake"),  # prefixed: deployments sharing a cluster stay apart
-        batch=True,
-        max_records=batch,
-        batch_timeout_ms=50,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,  # DB down: seek back and retry; never commit unstored input
-        decoder=raw_bodies,
+        batch=batch,
         title="intake.submitted",
         description="Reports produced directly by agencies; validated like HTTP submissions. Rejects "
         "go to reports.rejected.v1 with their reasons.",
@@ -110,15 +105,11 @@ def register(
             )
             log.info("reports rejected", count=len(rejects), topic=topics.submitted)
 
-    @broker.subscriber(
+    @batch_subscriber(
+        broker,
         topics.assessed,
         group_id=topics.name("waspada-intake-state"),
-        batch=True,
-        max_records=batch,
-        batch_timeout_ms=50,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        decoder=raw_bodies,
+        batch=batch,
         title="intake.assessed",
         description="Assessments read back to show a report's state (`assessed`, score, level).",
     )

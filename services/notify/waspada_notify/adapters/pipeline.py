@@ -12,11 +12,10 @@ from typing import Any
 
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from faststream.middlewares import AckPolicy
 
 from waspada_notify.adapters.processor import AlertProcessor
 from waspada_shared.contracts.risk import RiskAssessed
-from waspada_shared.kafka import parse_records, raw_bodies, records
+from waspada_shared.kafka import batch_subscriber, parse_records, records
 from waspada_shared.logging import get_logger
 from waspada_shared.topics import Topics
 
@@ -26,15 +25,12 @@ log = get_logger(__name__)
 def register(
     broker: KafkaBroker, topics: Topics, processor: AlertProcessor, batch: int, group_id: str
 ) -> None:
-    @broker.subscriber(
+    @batch_subscriber(
+        broker,
         topics.assessed,
         group_id=group_id,
-        batch=True,
-        max_records=batch,
-        batch_timeout_ms=10,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        decoder=raw_bodies,
+        batch=batch,
+        batch_timeout_ms=10,  # escalations are sent at once: keep the batching wait short
         title="notify.assessed",
         description="Risk assessments turned into grouped alerts and their deliveries.",
     )

@@ -19,7 +19,6 @@ import asyncpg
 import orjson
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from faststream.middlewares import AckPolicy
 
 from waspada_scoring import metrics
 from waspada_scoring.adapters.store import ScoringStore
@@ -27,7 +26,7 @@ from waspada_scoring.domain.batch import CellKey, Scored, cell_key, score_batch,
 from waspada_scoring.domain.config import Model
 from waspada_scoring.domain.spread import SpreadView
 from waspada_shared.contracts.report import AcceptedReport
-from waspada_shared.kafka import OutMessage, parse_records, raw_bodies, records
+from waspada_shared.kafka import OutMessage, batch_subscriber, parse_records, records
 from waspada_shared.logging import get_logger
 from waspada_shared.topics import Topics
 
@@ -164,16 +163,12 @@ class ScoringPipeline:
     def register(self, batch: int) -> None:
         assert self.broker is not None, "a pipeline without a broker only processes given batches"
 
-        @self.broker.subscriber(
+        @batch_subscriber(
+            self.broker,
             self.topics.accepted,
             # The prefix keeps a test or bench deployment out of the live group's rebalances.
             group_id=self.topics.name("waspada-scoring"),
-            batch=True,
-            max_records=batch,
-            batch_timeout_ms=50,
-            auto_offset_reset="earliest",
-            ack_policy=AckPolicy.NACK_ON_ERROR,
-            decoder=raw_bodies,
+            batch=batch,
             title="scoring.accepted",
             description="Accepted reports, assessed in event time per region+category.",
         )
