@@ -32,6 +32,7 @@ from waspada_shared.kafka import DirectProducer, make_broker, start_with_retry
 from waspada_shared.keys import KeyStore
 from waspada_shared.logging import get_logger
 from waspada_shared.metrics import install as install_shared_metrics
+from waspada_shared.regions import reference
 
 log = get_logger(__name__)
 
@@ -53,6 +54,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     gate = Gate(settings.default_rate_limit)
     submissions = Submissions(settings, gate)
     install_shared_metrics("intake", broker, state)
+    metrics.initialise_series(list(reference().provinces))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

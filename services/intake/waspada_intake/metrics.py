@@ -40,3 +40,13 @@ def count_report(outcome: str, province: str) -> None:
     if series is None:
         series = _report_series[(outcome, province)] = REPORTS.labels(outcome=outcome, province=province)
     series.inc()
+
+
+OUTCOMES = ("accepted", "duplicate", "conflict", "invalid", "forbidden")
+
+
+def initialise_series(provinces: list[str]) -> None:
+    """Create every (outcome, province) series at 0, so `increase()` also counts a province's first report."""
+    for province in provinces:
+        for outcome in OUTCOMES:
+            REPORTS.labels(outcome=outcome, province=province)

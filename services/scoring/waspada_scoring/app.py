@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 
+from waspada_scoring import metrics
 from waspada_scoring.adapters.pipeline import ScoringPipeline
 from waspada_scoring.adapters.store import ScoringStore
 from waspada_scoring.configfiles import load_model
@@ -18,6 +19,7 @@ from waspada_shared.http import broker_check, ops_router, pool_check
 from waspada_shared.kafka import DirectProducer, make_broker, start_with_retry
 from waspada_shared.logging import get_logger
 from waspada_shared.metrics import install as install_shared_metrics
+from waspada_shared.regions import reference
 
 log = get_logger(__name__)
 
@@ -28,6 +30,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     broker = make_broker(settings, "scoring")
     state: dict[str, object] = {}
     install_shared_metrics("scoring", broker, state, regions=True)
+    metrics.initialise_series(list(reference().provinces))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

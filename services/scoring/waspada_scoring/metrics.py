@@ -48,3 +48,10 @@ REGIONS_TRACKED = Gauge(
     "waspada_scoring_regions_tracked",
     "Region+category states (regency x category) held in PostgreSQL",
 )
+
+
+def initialise_series(provinces: list[str]) -> None:
+    """Create every (level, province) series at 0, so `increase()` also counts a province's first one."""
+    for province in provinces:
+        for level in ("normal", "waspada", "siaga", "awas"):
+            ASSESSMENTS.labels(level=level, province=province)
