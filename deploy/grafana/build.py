@@ -123,6 +123,7 @@ def thresholds(*steps: tuple[float | None, str]) -> dash.ThresholdsConfig:
     )
 
 
+LEVEL_COLOURS = {"normal": "green", "waspada": "yellow", "siaga": "orange", "awas": "red"}
 LEVEL_STEPS = ((None, "green"), (2, "yellow"), (3, "orange"), (4, "red"))
 LEVEL_MAPPINGS: list[dm.ValueMapping] = [
     dm.ValueMap(
@@ -134,6 +135,14 @@ LEVEL_MAPPINGS: list[dm.ValueMapping] = [
         }
     )
 ]
+
+
+def level_colours(panel: P, *levels: str) -> P:
+    """Colour each level's series with its warning colour, the same colours as the level thresholds."""
+    for level in levels:
+        colour = {"mode": "fixed", "fixedColor": LEVEL_COLOURS[level]}
+        panel = panel.override_by_name(level, [dm.DynamicConfigValue(id_val="color", value=colour)])  # type: ignore[attr-defined]
+    return panel
 
 
 def _names(expr: str) -> str:
@@ -590,34 +599,29 @@ def risk_picture() -> dash.Dashboard:
         .mappings(LEVEL_MAPPINGS)
     )
     d = d.with_panel(
-        _panel(
-            stat.Panel(),
-            "Firing alerts by level",
-            "Alerts now firing, all audiences (one alert per region group, category and audience).",
-            w=8,
-            h=7,
-        )
-        .with_target(
-            q(
-                'sum by (level) (waspada_notify_alerts_active{level=~"waspada|siaga|awas"}) or on (level) ('
-                'label_replace(vector(0), "level", "waspada", "", "")'
-                ' or label_replace(vector(0), "level", "siaga", "", "")'
-                ' or label_replace(vector(0), "level", "awas", "", ""))',
-                "{{level}}",
-                instant=True,
+        level_colours(
+            _panel(
+                stat.Panel(),
+                "Firing alerts by level",
+                "Alerts now firing, all audiences (one alert per region group, category and audience).",
+                w=8,
+                h=7,
             )
-        )
-        .color_mode(common.BigValueColorMode.BACKGROUND)
-        .graph_mode(common.BigValueGraphMode.NONE)
-        .override_by_name(
+            .with_target(
+                q(
+                    'sum by (level) (waspada_notify_alerts_active{level=~"waspada|siaga|awas"}) or on (level) ('
+                    'label_replace(vector(0), "level", "waspada", "", "")'
+                    ' or label_replace(vector(0), "level", "siaga", "", "")'
+                    ' or label_replace(vector(0), "level", "awas", "", ""))',
+                    "{{level}}",
+                    instant=True,
+                )
+            )
+            .color_mode(common.BigValueColorMode.BACKGROUND)
+            .graph_mode(common.BigValueGraphMode.NONE),
             "waspada",
-            [dm.DynamicConfigValue(id_val="color", value={"mode": "fixed", "fixedColor": "yellow"})],
-        )
-        .override_by_name(
-            "siaga", [dm.DynamicConfigValue(id_val="color", value={"mode": "fixed", "fixedColor": "orange"})]
-        )
-        .override_by_name(
-            "awas", [dm.DynamicConfigValue(id_val="color", value={"mode": "fixed", "fixedColor": "red"})]
+            "siaga",
+            "awas",
         )
     )
     d = d.with_panel(
@@ -684,25 +688,18 @@ def risk_picture() -> dash.Dashboard:
         .decimals(0)
     )
     d = d.with_panel(
-        ts(
-            "Assessments by level",
-            "Reports assessed per second, by level.",
-            lambda: q(f"sum by (level) (rate(waspada_scoring_assessments_total[{RI}]))", "{{level}}"),
-            unit="rps",
-            stacked=True,
-        )
-        .override_by_name(
-            "normal", [dm.DynamicConfigValue(id_val="color", value={"mode": "fixed", "fixedColor": "green"})]
-        )
-        .override_by_name(
+        level_colours(
+            ts(
+                "Assessments by level",
+                "Reports assessed per second, by level.",
+                lambda: q(f"sum by (level) (rate(waspada_scoring_assessments_total[{RI}]))", "{{level}}"),
+                unit="rps",
+                stacked=True,
+            ),
+            "normal",
             "waspada",
-            [dm.DynamicConfigValue(id_val="color", value={"mode": "fixed", "fixedColor": "yellow"})],
-        )
-        .override_by_name(
-            "siaga", [dm.DynamicConfigValue(id_val="color", value={"mode": "fixed", "fixedColor": "orange"})]
-        )
-        .override_by_name(
-            "awas", [dm.DynamicConfigValue(id_val="color", value={"mode": "fixed", "fixedColor": "red"})]
+            "siaga",
+            "awas",
         )
     )
     d = d.with_panel(
