@@ -105,14 +105,16 @@ class Harm(BaseModel):
 class Gate(BaseModel):
     """How much the standing context (category, history, recurrence, IKP) counts for a report.
 
-    gate = max(min(1, tension / full), momentum, election), tension being the strongest of the
-    severity, signals and SNPK form in play: a peaceful demonstration with nothing else going on
-    gets none of it; any violence, tension, surge of reports or election stage opens it.
+    gate = max(min(1, tension / full), momentum, election x min(1, scale / scale_full)), tension
+    being the strongest of the severity, signals and SNPK form in play: a peaceful demonstration with
+    nothing else going on gets none of it; violence, tension, a surge of reports, or an election stage
+    with a sizeable gathering opens it.
     """
 
     model_config = _STRICT
 
     full: float = Field(gt=0, le=1)
+    scale_full: float = Field(gt=0, le=1)
 
 
 class History(BaseModel):

@@ -310,7 +310,10 @@ def apply(report: ReportFacts, cell: CellState, spread: SpreadView, model: Model
 
     # --- the standing context counts as far as the gate opens ------------------------------------
     tension = max(effective["severity"], effective["signals"], m * f.form)
-    gate = max(min(1.0, tension / cfg.gate.full), mom, election)
+    # An election stage opens the gate for a gathering of some size; a demonstration of unknown size
+    # gets the election points only.
+    gathering = min(1.0, effective["scale"] / cfg.gate.scale_full)
+    gate = max(min(1.0, tension / cfg.gate.full), mom, election * gathering)
     gated = "" if gate >= 1.0 else f" × {gate:.2f} (ketegangan, lonjakan laporan atau tahapan pemilu)"
 
     flagged = m if f.flagged_recurring else 0.0
