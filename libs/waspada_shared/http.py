@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Histogram, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from waspada_shared.auth import Principal
@@ -102,6 +103,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(_: Request, exc: ProblemError) -> Response:
         return problem_response(exc.problem, exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> Response:
+        # FastAPI's own errors (an unreadable body: 400; unknown route: 404) as RFC 9457 problems too.
+        kind = {400: "bad-request", 404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "error")
+        return problem_response(problem(exc.status_code, kind, str(exc.detail)), dict(exc.headers or {}))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> Response:

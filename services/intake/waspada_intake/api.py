@@ -75,6 +75,7 @@ class ReportView(BaseModel):
 
 
 _ERRORS: dict[int, str] = {
+    400: "The body is not readable JSON",
     401: "No or unknown API key",
     403: "Outside the key's scope",
     404: "No such report (or not visible to this key)",
@@ -102,7 +103,7 @@ def _problem_response(code: int) -> dict[str, Any]:
     return response
 
 
-def _responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: _problem_response(code) for code in codes}
 
 
@@ -166,7 +167,7 @@ def build_router(settings: IntakeSettings, gate: Gate, submissions: Submissions)
         responses={
             202: {"description": "Accepted: stored durably"},
             200: {"model": SubmitResult, "description": "Exact resubmission (duplicate)"},
-            **_responses(401, 403, 409, 413, 422, 429, 503),
+            **problem_responses(401, 403, 409, 413, 422, 429, 503),
         },
         openapi_extra=_json_body({"$ref": "#/components/schemas/ReportIn"}, "One report (schema v1)"),
     )
@@ -185,7 +186,7 @@ def build_router(settings: IntakeSettings, gate: Gate, submissions: Submissions)
         summary=f"Submit up to {settings.max_batch_items} reports; one result per item, in order",
         description="Valid items are stored (in one transaction) even when others fail; each item's "
         "result says accepted, duplicate, conflict, invalid or forbidden.",
-        responses=_responses(401, 413, 422, 429, 503),
+        responses=problem_responses(401, 413, 422, 429, 503),
         openapi_extra=_json_body(batch_schema, "A JSON array of reports"),
     )
     async def post_batch(request: Request) -> Response:
@@ -197,7 +198,7 @@ def build_router(settings: IntakeSettings, gate: Gate, submissions: Submissions)
         summary="A report (without reporter) and its processing state",
         description="Visible to keys of its province and to national/admin keys; any other key gets "
         "`404`, so report ids do not leak across provinces.",
-        responses=_responses(401, 404, 422, 429, 503),
+        responses=problem_responses(401, 404, 422, 429, 503),
         openapi_extra=_AUTH_AND_LANGUAGE,
     )
     async def get_report(report_id: str, request: Request) -> Response:
@@ -227,7 +228,7 @@ def build_router(settings: IntakeSettings, gate: Gate, submissions: Submissions)
         summary="The confidential reporter of a report (admin keys only)",
         description="Decrypted on request; every read is logged (who, which report; never the content). "
         "`403` for any key but admin, `404` when the report does not exist or has no reporter.",
-        responses=_responses(401, 403, 404, 422, 429, 503),
+        responses=problem_responses(401, 403, 404, 422, 429, 503),
         openapi_extra=_AUTH_AND_LANGUAGE,
     )
     async def get_reporter(report_id: str, request: Request) -> Response:

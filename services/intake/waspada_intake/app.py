@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager, suppress
 import asyncpg
 from fastapi import FastAPI
 
-from waspada_intake import api, metrics
+from waspada_intake import admin, api, metrics
 from waspada_intake.adapters import consumers
 from waspada_intake.adapters.batcher import GroupCommitter
 from waspada_intake.adapters.crypto import ReporterCipher
@@ -39,7 +39,7 @@ log = get_logger(__name__)
 
 def _cipher(settings: IntakeSettings) -> ReporterCipher:
     if settings.reporter_key is not None:
-        return ReporterCipher(settings.reporter_key.get_secret_value().encode())
+        return ReporterCipher.from_setting(settings.reporter_key.get_secret_value())
     if settings.is_local or settings.profile == "test":
         return ReporterCipher.local_dev()
     raise RuntimeError("WASPADA_REPORTER_KEY is required outside the local profile")
@@ -122,6 +122,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     )
     app.include_router(ops_router({"postgres": pool_check(state)}, degraded={"kafka": broker_check(broker)}))
     app.include_router(api.build_router(settings, gate, submissions))
+    app.include_router(admin.router())
     install_error_handlers(app)
     api.openapi_extra_schemas(app)
     app.add_middleware(HttpMetricsMiddleware, service="intake")

@@ -110,3 +110,51 @@ async def test_an_undecided_candidate_reminds_both_desks(notify: Notify) -> None
     assert reminded == [("national", "candidate_reminder"), ("province", "candidate_reminder")]
     assert all(v.alert.title.startswith("Pengingat: Kandidat Level 4") for v in swept.versions)
     assert (await notify.processor.sweep(notify.now + timedelta(minutes=62))).versions == []  # once an hour
+
+
+async def test_acknowledgements_silences_and_decisions_are_audited(
+    notify: Notify, client: httpx.AsyncClient, keys: Keys
+) -> None:
+    await notify.processor.process([deadly(notify)], notify.now)  # type: ignore[list-item]
+    alerts = await _by_audience(notify)
+    province_alert, national_alert = alerts["province"]["alert_id"], alerts["national"]["alert_id"]
+    acked = await client.post(
+        f"/v1/alerts/{province_alert}/ack",
+        json={"who": "Kaban Kesbangpol", "note": "ke lokasi"},
+        headers=keys("19"),
+    )
+    assert acked.status_code == 200
+    decided = await client.post(
+        f"/v1/alerts/{national_alert}/decision",
+        json={"decision": "decline", "by": "Ditjen Polpum", "reason": "ditangani Polda"},
+        headers=keys("national"),
+    )
+    assert decided.status_code == 200
+    silence = await client.post(
+        "/v1/silences",
+        json={
+            "matchers": [{"name": "category", "op": "=", "value": "identity"}],
+            "ends_at": (notify.now + timedelta(hours=2)).isoformat(),
+            "created_by": "Kesbangpol",
+            "comment": "rapat koordinasi",
+        },
+        headers=keys("19"),
+    )
+    assert silence.status_code == 201, silence.text
+    silence_id = silence.json()["silence_id"]
+    assert (await client.delete(f"/v1/silences/{silence_id}", headers=keys("19"))).status_code == 200
+    targets = [province_alert, national_alert, silence_id]
+    rows = await notify.rows(
+        "SELECT action, actor, actor_scope, target, scope, detail FROM auth.audit_log WHERE target = ANY($1::text[])"
+        " ORDER BY id",
+        targets,
+    )
+    names = {r["actor"] for r in rows}  # the keys' names (made by the fixture)
+    assert [(r["action"], r["target"], r["scope"]) for r in rows] == [
+        ("alert.acknowledged", province_alert, "19"),
+        ("candidate.declined", national_alert, "19"),
+        ("silence.created", silence_id, "19"),
+        ("silence.expired", silence_id, "19"),
+    ]
+    assert {r["actor_scope"] for r in rows} == {"19", "national"} and len(names) == 2
+    assert rows[1]["detail"]["reason"] == "ditangani Polda"

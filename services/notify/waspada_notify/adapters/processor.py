@@ -25,9 +25,11 @@ from waspada_notify.adapters import store
 from waspada_notify.domain.config import ReceiverConfig, RoutingConfig
 from waspada_notify.domain.dedup import Planned, plan, unmuted
 from waspada_notify.domain.lifecycle import Decision, Engine, Version, World
-from waspada_notify.domain.model import AlertRecord, GroupState, group_key, national_key
+from waspada_notify.domain.model import NATIONAL_AREA, AlertRecord, GroupState, group_key, national_key
 from waspada_notify.domain.muting import Muter
 from waspada_notify.domain.routing import Router
+from waspada_shared import audit
+from waspada_shared.auth import Principal
 from waspada_shared.contracts.alert import AlertEvent, AlertStatus, Audience, CandidateStatus, Coverage
 from waspada_shared.contracts.report import Category
 from waspada_shared.contracts.risk import RiskAssessed
@@ -51,6 +53,19 @@ class AlertResolved(Exception):
 
 class CandidateNotPending(Exception):
     """The alert has no Level-4 candidate awaiting a decision (none, or already decided)."""
+
+
+def _name(principal: Principal | str) -> str:
+    return principal if isinstance(principal, str) else principal.name
+
+
+def _actor(principal: Principal | str) -> Principal | tuple[str, str]:
+    """The audit actor: the API key, or (a name, "internal") for callers without one (tools, tests)."""
+    return (principal, "internal") if isinstance(principal, str) else principal
+
+
+def _scope(rec: AlertRecord) -> str | None:
+    return rec.province if rec.province.isdigit() and rec.province != NATIONAL_AREA else None
 
 
 def _decisions(rows: Sequence[asyncpg.Record]) -> dict[tuple[str, str], Decision]:
@@ -297,7 +312,7 @@ class AlertProcessor:
     # --- acknowledgements ------------------------------------------------------------------------
 
     async def acknowledge(
-        self, alert_id: str, by: str, note: str, principal: str, now: datetime | None = None
+        self, alert_id: str, by: str, note: str, principal: Principal | str, now: datetime | None = None
     ) -> tuple[AlertRecord, bool]:
         """Acknowledge an alert; (record, whether this call acknowledged it). Idempotent."""
         now = now or datetime.now(UTC)
@@ -322,9 +337,18 @@ class AlertProcessor:
                 rec.version,
                 by,
                 note,
-                principal,
+                _name(principal),
                 now,
                 in_time if rec.ack_required else None,
+            )
+            await audit.record(
+                conn,
+                _actor(principal),
+                "alert.acknowledged",
+                service="notify",
+                target=rec.alert_id,
+                scope=_scope(rec),
+                detail={"by": by, "note": note, "version": rec.version, "in_time": in_time},
             )
         metrics.ACK_LATENCY.observe(max(0.0, (now - since).total_seconds()))
         self._after(result)
@@ -338,7 +362,7 @@ class AlertProcessor:
         confirm: bool,
         by: str,
         reason: str,
-        principal: str,
+        principal: Principal | str,
         now: datetime | None = None,
     ) -> AlertRecord:
         """Confirm or decline the pending Level-4 candidate of an alert's group; recorded as an event."""
@@ -371,8 +395,17 @@ class AlertProcessor:
                 "confirm" if confirm else "decline",
                 by,
                 reason,
-                principal,
+                _name(principal),
                 now,
+            )
+            await audit.record(
+                conn,
+                _actor(principal),
+                "candidate.confirmed" if confirm else "candidate.declined",
+                service="notify",
+                target=alert_id,
+                scope=_scope(rec),
+                detail={"by": by, "reason": reason, "report_id": g.candidate_report},
             )
             updated = world.alerts[alert_id]
         self._after(result)

@@ -185,7 +185,7 @@ def router(keys: KeyStore, ctx: ApiContext) -> APIRouter:
         if alert.audience is Audience.NATIONAL and not who.is_national:
             raise ProblemError(problem(403, "forbidden", "Only national keys acknowledge national alerts"))
         try:
-            rec, done = await ctx.alerts().acknowledge(alert_id, body.who, body.note, who.name)
+            rec, done = await ctx.alerts().acknowledge(alert_id, body.who, body.note, who)
         except AlertNotFound:
             raise not_found() from None
         except AlertResolved:
@@ -209,7 +209,7 @@ def router(keys: KeyStore, ctx: ApiContext) -> APIRouter:
         await visible(alert_id, who)  # any key that sees the alert decides: its province, national, admin
         try:
             rec = await ctx.alerts().decide(
-                alert_id, body.decision == "confirm", body.by, body.reason.strip(), who.name
+                alert_id, body.decision == "confirm", body.by, body.reason.strip(), who
             )
         except AlertNotFound:
             raise not_found() from None

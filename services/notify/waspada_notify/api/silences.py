@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from waspada_notify.api.context import ApiContext, not_found
 from waspada_notify.domain.matchers import LABELS, Matcher, Op
+from waspada_shared import audit
 from waspada_shared.auth import Principal
 from waspada_shared.contracts.rejection import FieldError
 from waspada_shared.http import ProblemError, principal_dependency
@@ -102,19 +103,34 @@ def router(keys: KeyStore, ctx: ApiContext) -> APIRouter:
         starts = body.starts_at or now
         if body.ends_at <= starts or body.ends_at <= now:
             raise _invalid("ends_at", "ends_at must be after starts_at and in the future")
-        row = await ctx.db().fetchrow(
-            "INSERT INTO silences (silence_id, matchers, starts_at, ends_at, created_by, comment, principal, province)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *",
-            str(uuid.uuid4()),
-            [str(m) for m in matchers],
-            starts,
-            body.ends_at,
-            body.created_by,
-            body.comment,
-            who.name,
-            province,
-        )
-        assert row is not None
+        async with ctx.db().acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                "INSERT INTO silences (silence_id, matchers, starts_at, ends_at, created_by, comment, principal,"
+                " province) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *",
+                str(uuid.uuid4()),
+                [str(m) for m in matchers],
+                starts,
+                body.ends_at,
+                body.created_by,
+                body.comment,
+                who.name,
+                province,
+            )
+            assert row is not None
+            await audit.record(
+                conn,
+                who,
+                "silence.created",
+                service="notify",
+                target=row["silence_id"],
+                scope=province,
+                detail={
+                    "matchers": row["matchers"],
+                    "ends_at": body.ends_at.isoformat(),
+                    "created_by": body.created_by,
+                    "comment": body.comment,
+                },
+            )
         return _out(row, now)
 
     @r.get(
@@ -136,15 +152,19 @@ def router(keys: KeyStore, ctx: ApiContext) -> APIRouter:
     @r.delete("/silences/{silence_id}", response_model=SilenceOut, summary="Expire a silence now")
     async def delete(silence_id: str, who: Who) -> SilenceOut:
         now = datetime.now(UTC)
-        row = await ctx.db().fetchrow(
-            "UPDATE silences SET ends_at = LEAST(ends_at, $2), expired_at = $2"
-            " WHERE silence_id = $1 AND ($3::text IS NULL OR province = $3) RETURNING *",
-            silence_id,
-            now,
-            None if who.is_national else who.scope,
-        )
-        if row is None:
-            raise not_found("silence")
+        async with ctx.db().acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                "UPDATE silences SET ends_at = LEAST(ends_at, $2), expired_at = $2"
+                " WHERE silence_id = $1 AND ($3::text IS NULL OR province = $3) RETURNING *",
+                silence_id,
+                now,
+                None if who.is_national else who.scope,
+            )
+            if row is None:
+                raise not_found("silence")
+            await audit.record(
+                conn, who, "silence.expired", service="notify", target=silence_id, scope=row["province"]
+            )
         return _out(row, now)
 
     return r
