@@ -198,6 +198,13 @@ class AlertProcessor:
             world.decisions = _decisions(
                 await store.recorded_decisions(conn, sorted({keys[a.report_id] for a in relevant}))
             )
+            national = self.config.rollups.national.window
+            world.marks = await store.load_marks(
+                conn,
+                sorted({g.category.value for g in groups} | set(categories)),
+                earliest - national,
+                max(moved.values()),
+            )
             result = Committed()
             records: dict[str, AlertRecord] = {}
             applied = 0
@@ -279,6 +286,9 @@ class AlertProcessor:
             others = await store.firing_labels(conn, categories, self.config.inhibit_rules)
             world = World.of(groups, alerts, now, others)
             if t is not None:
+                window = self.config.rollups.national.window
+                world.marks = await store.load_marks(conn, categories, t - window, t)
+                await store.forget_marks(conn, t - 2 * self.window)
                 # Each group's quiet time runs on its own clock (its partition's event time). Live, a
                 # clock that fell silent follows the newest event time of all (a quiet province's
                 # alerts still resolve); in a replay of older history the clocks stay apart, so what
@@ -436,6 +446,7 @@ class AlertProcessor:
         muted = [a for a in world.firing() if a.muted_by and a.alert_id not in changed]
         released = unmuted(muted, muter, now) if release else []
         await store.save(conn, world.changed_groups(), records, versions, planned, released, now)
+        await store.save_marks(conn, world.new_marks)
         for kind, audience in mutes:
             metrics.ALERT_EVENTS.labels(kind, audience.value).inc()
         return Committed(versions, planned)

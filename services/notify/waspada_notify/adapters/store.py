@@ -14,7 +14,7 @@ from asyncpg.pool import PoolConnectionProxy
 
 from waspada_notify.domain.config import InhibitRule
 from waspada_notify.domain.dedup import Planned
-from waspada_notify.domain.lifecycle import Version
+from waspada_notify.domain.lifecycle import Mark, Version
 from waspada_notify.domain.matchers import Matcher, Op
 from waspada_notify.domain.model import AlertLabels, AlertRecord, GroupState
 from waspada_notify.domain.muting import Silence
@@ -135,6 +135,42 @@ async def advance_clocks(conn: Conn, clocks: dict[str, datetime]) -> dict[str, d
         [clocks[k] for k in keys],
     )
     return before
+
+
+async def load_marks(
+    conn: Conn, categories: Sequence[str], since: datetime, until: datetime
+) -> dict[Category, list[Mark]]:
+    """National roll-up marks of these categories between `since` and `until` (event time)."""
+    rows = await conn.fetch(
+        "SELECT category, province, at, rank FROM marks WHERE category = ANY($1::text[]) AND at >= $2"
+        " AND at <= $3 ORDER BY at, province",
+        list(categories),
+        since,
+        until,
+    )
+    out: dict[Category, list[Mark]] = {Category(c): [] for c in categories}
+    for r in rows:
+        out[Category(r["category"])].append(Mark(r["at"], r["province"], r["rank"]))
+    return out
+
+
+async def save_marks(conn: Conn, marks: Sequence[tuple[Category, Mark]]) -> None:
+    if not marks:
+        return
+    await conn.execute(
+        "INSERT INTO marks (category, province, at, rank)"
+        " SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::smallint[])"
+        " ON CONFLICT (category, at, province) DO UPDATE SET rank = GREATEST(marks.rank, excluded.rank)",
+        [c.value for c, _ in marks],
+        [m.province for _, m in marks],
+        [m.at for _, m in marks],
+        [m.rank for _, m in marks],
+    )
+
+
+async def forget_marks(conn: Conn, before: datetime) -> None:
+    """Marks older than every window that could still count them."""
+    await conn.execute("DELETE FROM marks WHERE at < $1", before)
 
 
 async def clock_times(conn: Conn) -> dict[str, datetime]:

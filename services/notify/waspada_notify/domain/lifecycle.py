@@ -61,6 +61,15 @@ _DECISION_EVENTS = (
 
 
 @dataclass(frozen=True, slots=True)
+class Mark:
+    """A province had a region of a category at `rank` (siaga or above) at event time `at`."""
+
+    at: datetime
+    province: str
+    rank: int
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
     """A person's answer to a Level-4 candidate; kept as an event, so a replay applies it again."""
 
@@ -110,6 +119,14 @@ class World:
     unrouted: list[str] = field(default_factory=list)
     # Recorded decisions by (group key, candidate report id): a replay meets them again.
     decisions: dict[tuple[str, str], Decision] = field(default_factory=dict)
+    # National roll-up marks by category (None: count the region groups' latest times instead).
+    marks: dict[Category, list[Mark]] | None = None
+    new_marks: list[tuple[Category, Mark]] = field(default_factory=list)
+
+    def mark(self, category: Category, m: Mark) -> None:
+        if self.marks is not None:
+            self.marks.setdefault(category, []).append(m)
+            self.new_marks.append((category, m))
 
     @classmethod
     def of(
@@ -241,6 +258,8 @@ class Engine:
         g.last_assessed_at = a.assessed_at
         g.last_report_id = a.report_id
         g.observe(level, a.occurred_at)
+        if level.rank >= self.config.rollups.national.min_level.rank:
+            world.mark(g.category, Mark(a.occurred_at, g.province, level.rank))
         world.dirty_groups.add(key)
         self._sync(world, g, report_content(a), a.occurred_at, a.received_at, a.report_id, None)
         if AWAS_CANDIDATE in a.flags:
@@ -516,15 +535,9 @@ class Engine:
         if cfg.national.enabled:
             since = t - cfg.national.window
             for category in sorted({c for _, c in pairs} | set(national)):
-                by_province: dict[str, GroupState] = {}
-                reach: dict[str, datetime] = {}  # per province: its most recent member
-                for g in by_category.get(category, []):
-                    if g.hot(since, cfg.national.min_level):
-                        best = by_province.get(g.province)
-                        if best is None or g.level.rank > best.level.rank:
-                            by_province[g.province] = g
-                        at = g.last_at_or_above(cfg.national.min_level) or t
-                        reach[g.province] = max(at, reach.get(g.province, at))
+                by_province, reach = self._national_members(
+                    world, category, by_category.get(category, []), since, t
+                )
                 if len(by_province) < cfg.national.min_provinces:
                     by_province, reach = {}, {}
                 self._rollup(
@@ -540,6 +553,48 @@ class Engine:
                     cfg.national.window,
                     list(reach.values()),
                 )
+
+    def _national_members(
+        self, world: World, category: Category, groups: list[GroupState], since: datetime, t: datetime
+    ) -> tuple[dict[str, GroupState], dict[str, datetime]]:
+        """Per province, its strongest region within the window before t, and its latest time there."""
+        minimum = self.config.rollups.national.min_level
+        by_province: dict[str, GroupState] = {}
+        reach: dict[str, datetime] = {}
+        if world.marks is None:  # no marks (pure tests): the groups' latest times
+            for g in groups:
+                if g.hot(since, minimum):
+                    best = by_province.get(g.province)
+                    if best is None or g.level.rank > best.level.rank:
+                        by_province[g.province] = g
+                    at = g.last_at_or_above(minimum) or t
+                    reach[g.province] = max(at, reach.get(g.province, at))
+            return by_province, reach
+        # Marks in [since, t] only: a province whose later reports were processed first (another
+        # partition ran ahead) counts for this time exactly as it did then.
+        ranks: dict[str, int] = {}
+        for m in world.marks.get(category, []):
+            if since <= m.at <= t:
+                ranks[m.province] = max(m.rank, ranks.get(m.province, 0))
+                reach[m.province] = max(m.at, reach.get(m.province, m.at))
+        strongest: dict[str, GroupState] = {}
+        for g in groups:
+            if g.province in ranks and (g.province not in strongest or g.score > strongest[g.province].score):
+                strongest[g.province] = g
+        for province, rank in ranks.items():
+            best = strongest.get(province)
+            by_province[province] = GroupState(
+                key=best.key if best else f"{province}/*/{category.value}",
+                coverage=Coverage.REGION,
+                province=province,
+                regency=best.regency if best else None,
+                category=category,
+                level=Level.from_rank(rank),
+                score=best.score if best else 0.0,
+                last_report_id=best.last_report_id if best else None,
+                reached={Level.from_rank(rank): reach[province]},
+            )
+        return by_province, reach
 
     def _rollup(
         self,
