@@ -14,6 +14,8 @@ on small hand-made data. Definitions (docs/backtest.md repeats them):
   alert version at awas or carrying a Level-4 `candidate`, firing, with `last_report_at` within 24 h of
   the report's `occurred_at`, lists the report id, or belongs to the report's regency and category
   (an alert already at awas gets no new version when another report joins it);
+- scored for Level 4 (informative, scoring's half of the above): of the reports with >= 3 deaths, the
+  share whose own assessment is awas or carries the `awas_candidate` flag;
 - peaceful-only regency alerts: of the regency-audience alerts, the share whose report ids (final
   state) are all peaceful demonstrations;
 - province alerts per province-month: province-audience alerts by province and month of `first_seen`;
@@ -210,6 +212,7 @@ class Figures(BaseModel):
     recall_1_death: Ratio
     recall_3_deaths: Ratio
     national_within_day: Ratio
+    scored_for_level_4: Ratio
     peaceful_only_regency_alerts: Ratio
     top_pairs: list[Pair]
 
@@ -340,6 +343,17 @@ def national_within_day(reports: Iterable[Report], versions: Iterable[AlertVersi
     return Ratio.of(hits, total, misses)
 
 
+def scored_for_level_4(reports: Iterable[Report], assessments: Iterable[Assessment]) -> Ratio:
+    by_id = {a.report_id: a for a in assessments}
+    deadly = [r for r in reports if r.deaths >= 3]
+    misses = []
+    for r in deadly:
+        a = by_id.get(r.report_id)
+        if a is None or not (a.level == "awas" or "awas_candidate" in a.flags):
+            misses.append(f"{r.report_id} {r.regency} {r.category} {a.level if a else 'unassessed'}")
+    return Ratio.of(len(deadly) - len(misses), len(deadly), misses)
+
+
 def peaceful_only(reports: Iterable[Report], alerts: Iterable[AlertVersion]) -> Ratio:
     peaceful = {r.report_id for r in reports if r.peaceful}
     regency_alerts = [a for a in alerts if a.audience == "regency" and a.report_ids]
@@ -391,6 +405,7 @@ def figures(data: RunData) -> Figures:
         recall_1_death=recall(data.reports, data.assessments, 1),
         recall_3_deaths=recall(data.reports, data.assessments, 3),
         national_within_day=national_within_day(data.reports, data.versions),
+        scored_for_level_4=scored_for_level_4(data.reports, data.assessments),
         peaceful_only_regency_alerts=peaceful_only(data.reports, data.alerts),
         top_pairs=top_pairs(data.alerts, data.versions),
     )

@@ -73,6 +73,7 @@ def render(figs: Figures, checks: list[Check] | None = None, meta: dict[str, Any
                 ["recall: regency-weeks with >= 1 death at siaga+", _ratio(figs.recall_1_death)],
                 ["recall: regency-weeks with >= 3 deaths at siaga+", _ratio(figs.recall_3_deaths)],
                 [">= 3-death reports at the national desk within 24 h", _ratio(figs.national_within_day)],
+                [">= 3-death reports scored awas or awas_candidate", _ratio(figs.scored_for_level_4)],
                 ["regency alerts of peaceful demonstrations only", _ratio(figs.peaceful_only_regency_alerts)],
             ],
         )

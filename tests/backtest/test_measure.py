@@ -18,6 +18,7 @@ from backtest.measure import (
     peaceful_only,
     precision_siaga,
     recall,
+    scored_for_level_4,
 )
 
 T0 = datetime.fromisoformat("2019-05-22T12:00:00+07:00")
@@ -196,6 +197,18 @@ def test_national_within_a_day() -> None:
     got = national_within_day(reports, versions)
     assert (got.hits, got.total) == (3, 5)
     assert {m.split()[0] for m in got.misses} == {"late", "resolved-only"}
+
+
+def test_scored_for_level_4() -> None:
+    reports = [
+        report("flag", deaths=3),
+        report("awas", deaths=4),
+        report("no", deaths=5),
+        report("one", deaths=1),
+    ]
+    flagged = Assessment(**{**assessment("flag", "siaga").__dict__, "flags": ("awas_candidate",)})
+    got = scored_for_level_4(reports, [flagged, assessment("awas", "awas"), assessment("no", "siaga")])
+    assert (got.hits, got.total) == (2, 3) and got.misses[0].startswith("no ")
 
 
 def test_peaceful_only_regency_alerts() -> None:
