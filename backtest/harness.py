@@ -14,10 +14,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import asyncpg
 import httpx
@@ -35,6 +36,20 @@ MODULES = {
 }
 # The three services answer /readyz; the receiver has no readiness endpoint.
 READY = ("intake", "scoring", "notify")
+T = TypeVar("T")
+
+
+async def poll(probe: Callable[[], Awaitable[T | None]], timeout: float, interval: float = 0.25) -> T | None:
+    """Poll `probe` until it returns something truthy (returned) or `timeout` seconds pass (None): the
+    pipeline's progress is in other processes' tables, with no event to await."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await probe()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            return None
+        await asyncio.sleep(interval)
 
 
 @dataclass(frozen=True)
@@ -104,19 +119,18 @@ class Services:
         names = names or tuple(n for n in READY if n in self.procs)
         async with httpx.AsyncClient(timeout=2.0) as http:
             for name in names:
-                deadline = time.monotonic() + timeout
-                while True:
+                hint = f"see .local/log/{self.target.log_name}-{name}.log"
+
+                async def ready(name: str = name, hint: str = hint) -> bool:
+                    if self.procs[name].poll() is not None:
+                        raise RuntimeError(f"{self.target.log_name} {name} exited while starting; {hint}")
                     try:
-                        if (await http.get(f"{self.target.url(name)}/readyz")).status_code == 200:
-                            break
+                        return (await http.get(f"{self.target.url(name)}/readyz")).status_code == 200
                     except httpx.HTTPError:
-                        pass
-                    if time.monotonic() > deadline or self.procs[name].poll() is not None:
-                        raise RuntimeError(
-                            f"{self.target.log_name} {name} did not get ready;"
-                            f" see .local/log/{self.target.log_name}-{name}.log"
-                        )
-                    await asyncio.sleep(0.2)
+                        return False
+
+                if not await poll(ready, timeout, 0.2):
+                    raise RuntimeError(f"{self.target.log_name} {name} did not get ready; {hint}")
 
     async def start(self) -> None:
         for name in MODULES:

@@ -30,7 +30,7 @@ import httpx
 import orjson
 from aiokafka import AIOKafkaProducer
 
-from backtest.harness import Services, Target, scratch
+from backtest.harness import Services, Target, poll, scratch
 from backtest.measure import AlertVersion, Assessment, Report, RunData
 
 BATCH_LIMIT = 500  # intake's largest batch
@@ -159,41 +159,39 @@ async def submit(
 
 async def wait_decided(pool: asyncpg.Pool, expected: int, timeout: float) -> None:
     """Until intake has stored or rejected `expected` reports and notify has processed an assessment
-    of every stored one (the condition is polled: there is no event to await across processes)."""
-    deadline = time.monotonic() + timeout
-    row: Any = None
-    while time.monotonic() < deadline:
+    of every stored one."""
+    last: dict[str, int] = {}
+
+    async def done() -> bool:
         row = await pool.fetchrow(
             "SELECT (SELECT count(*) FROM intake.reports) AS stored,"
             " (SELECT count(*) FROM intake.rejections) AS rejected,"
             " (SELECT count(*) FROM scoring.assessments) AS assessed,"
             " (SELECT count(*) FROM notify.processed) AS decided"
         )
-        if (
-            row is not None
-            and row["stored"] + row["rejected"] >= expected
-            and row["decided"] >= row["stored"]
-            and row["assessed"] >= row["stored"]
-        ):
-            return
-        await asyncio.sleep(0.25)
-    raise TimeoutError(f"pipeline did not finish within {timeout:.0f}s: {dict(row) if row else 'no data'}")
+        assert row is not None
+        last.update(row)
+        stored: int = row["stored"]
+        return bool(stored + row["rejected"] >= expected and min(row["assessed"], row["decided"]) >= stored)
+
+    if not await poll(done, timeout):
+        raise TimeoutError(f"pipeline did not finish within {timeout:.0f}s: {last}")
 
 
 async def _wait_tables(pool: asyncpg.Pool, timeout: float = 60.0) -> None:
-    """The services create their schemas on start; wait for all of them (readiness already implies
-    it for a normal start, but a scratch run may have been started without services)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    """The services create their schemas on start; readiness implies it, but a slow migration must
+    not be read as an empty result."""
+
+    async def created() -> bool:
         n = await pool.fetchval(
             "SELECT count(*) FROM information_schema.tables WHERE (table_schema, table_name) IN"
             " (('intake','reports'),('intake','rejections'),('scoring','assessments'),"
             " ('notify','processed'),('notify','alert_versions'),('notify','alerts'))"
         )
-        if n == 6:
-            return
-        await asyncio.sleep(0.2)
-    raise TimeoutError("the scratch schemas were not created")
+        return bool(n == 6)
+
+    if not await poll(created, timeout, 0.2):
+        raise TimeoutError("the scratch schemas were not created")
 
 
 async def load(pool: asyncpg.Pool) -> RunData:

@@ -35,7 +35,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 import http_intake
 from reports import synthetic_report
 
-from backtest.harness import Target, create_topics, delete_topics, scratch
+from backtest.harness import Target, create_topics, delete_topics, poll, scratch
 
 PORTS = {"intake": 28080, "scoring": 28081, "notify": 28082, "receiver": 28089}
 
@@ -136,18 +136,18 @@ async def phase_throughput(
 async def wait_idle(pool: asyncpg.Pool, timeout: float = 300.0) -> None:
     """Wait until every stored report is assessed and decided and no delivery is pending, so that one
     phase's backlog does not eat the next phase's CPU."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    async def idle() -> bool:
         row = await pool.fetchrow(
             "SELECT (SELECT count(*) FROM intake.reports) AS stored,"
             " (SELECT count(*) FROM notify.processed) AS decided,"
             " (SELECT count(*) FROM notify.deliveries WHERE status IN ('pending', 'sending')) AS pending"
         )
         assert row is not None
-        if row["decided"] >= row["stored"] and row["pending"] == 0:
-            return
-        await asyncio.sleep(0.5)
-    log("pipeline did not drain before the next phase")
+        return bool(row["decided"] >= row["stored"] and row["pending"] == 0)
+
+    if not await poll(idle, timeout, 0.5):
+        log("pipeline did not drain before the next phase")
 
 
 async def scrape_histogram(metric: str, port: int) -> list[tuple[float, float]]:
