@@ -68,7 +68,8 @@ STREAMS: dict[str, Stream] = {
     ),
     t.REPORTS_ACCEPTED: Stream(
         AcceptedReport,
-        "regency code (`PP.RR`)",
+        "regency code (`PP.RR`); partitioned by its province part (`PP`), so a province's reports keep"
+        " their submission order",
         "Validated reports without the confidential `reporter`, plus `received_at` and `submitted_by`.",
     ),
     t.REPORTS_REJECTED: Stream(
@@ -78,7 +79,7 @@ STREAMS: dict[str, Stream] = {
     ),
     t.RISK_ASSESSED: Stream(
         RiskAssessed,
-        "regency code (`PP.RR`)",
+        "regency code (`PP.RR`); partitioned by its province part (`PP`), as reports.accepted.v1",
         "One assessment per report: score 0-100, level, the factors that add up to the score, region state.",
     ),
     t.ALERTS_PROVINCE: Stream(

@@ -10,6 +10,7 @@ from functools import cache
 from typing import Any, TypeVar, cast
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import murmur2
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.middlewares import AckPolicy
@@ -97,6 +98,25 @@ async def start_with_retry(broker: KafkaBroker, service: str, max_delay: float =
             delay = min(delay * 2, max_delay)
 
 
+@cache
+def _province_hash(province: bytes) -> int:
+    return int(murmur2(province)) & 0x7FFFFFFF
+
+
+def province_partitioner(key: bytes | None, all_partitions: list[int], available: list[int]) -> int:
+    """Partition by the province part of a region key (`PP.RR` -> `PP`; a province key as it is).
+
+    Keys stay regencies, as SPEC §5 says, but all regencies of a province share a partition: every
+    consumer then sees a province's reports and assessments in the order they were submitted, and
+    what scoring and notify decide across a province's regencies (spread, Level-4 candidates,
+    province roll-ups) is the same however a replay is batched. A province key (`PP`) lands where
+    its regencies do.
+    """
+    if key is None:
+        return all_partitions[0]
+    return all_partitions[_province_hash(key.split(b".", 1)[0]) % len(all_partitions)]
+
+
 class DirectProducer:
     """Plain aiokafka producer for the hot paths (outbox relay, assessments).
 
@@ -125,6 +145,7 @@ class DirectProducer:
                     linger_ms=5,
                     max_batch_size=256 * 1024,
                     request_timeout_ms=self.request_timeout_ms,
+                    partitioner=province_partitioner,
                 )
                 try:
                     await producer.start()

@@ -41,10 +41,13 @@ class RegionState(BaseModel):
         None, description="Event time at which the region+category reached its current level"
     )
     elevated_neighbours: int = Field(
-        0, description="Neighbouring regencies with the same category at waspada or above (72 h)"
+        0, description="Other regencies of the province with the same category at waspada or above (72 h)"
     )
     elevated_provinces: int = Field(
-        0, description="Other provinces with the same category at siaga or above (72 h)"
+        0,
+        description="Other provinces with the same category at siaga or above (72 h); always 0 since "
+        "model risk-2.0, whose spread counts the same province only (cross-province escalation is "
+        "notify's national roll-up)",
     )
     vulnerability: str | None = Field(None, description="Regional vulnerability band: high, medium, low")
     election_stage: str | None = Field(None, description="Election stage that weighs on this date, if any")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import suppress
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -21,7 +21,7 @@ from waspada_intake.adapters.outbox import OutboxRelay
 from waspada_intake.adapters.store import NewReport, Outcome, ReportStore
 from waspada_intake.domain.validation import parse_obj, prepare
 from waspada_shared.db import create_pool
-from waspada_shared.kafka import DirectProducer, make_broker, publish_all
+from waspada_shared.kafka import DirectProducer, OutMessage, make_broker, publish_all
 from waspada_shared.settings import ServiceSettings
 
 pytestmark = pytest.mark.stack
@@ -47,12 +47,15 @@ def new_reports(n: int, topic: str) -> list[NewReport]:
     return out
 
 
+PARTITIONS = 2  # of the test's own topic
+
+
 async def topic_values(stack: Stack, topic: str) -> list[dict[str, object]]:
-    """Every record on `topic` (a test-owned topic, so all of them)."""
+    """Every record on `topic` (a test-owned topic of PARTITIONS partitions, so all of them)."""
     consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka_bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or {0})]
+        tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
@@ -72,7 +75,7 @@ async def test_topic(stack: Stack) -> AsyncIterator[str]:
     admin = AIOKafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
     await admin.start()
     try:
-        await admin.create_topics([NewTopic(name, num_partitions=2, replication_factor=1)])
+        await admin.create_topics([NewTopic(name, num_partitions=PARTITIONS, replication_factor=1)])
         yield name
         await admin.delete_topics([name])
     finally:
@@ -176,3 +179,30 @@ async def test_store_is_idempotent_across_pools_and_classifies(scratch_db: str) 
     finally:
         await second_pool.close()
         first_pool.terminate()
+
+
+async def test_a_regions_reports_reach_kafka_in_submission_order_not_id_order(
+    stack: Stack, scratch_db: str, test_topic: str
+) -> None:
+    """Scoring treats a report older than one it already applied as late: intake must publish a
+    region's reports in the order they were submitted, whatever their ids (SPEC §6, replay)."""
+    pool = await create_pool(scratch_db, min_size=1, max_size=2)
+    try:
+        store = ReportStore(pool)
+        reports = new_reports(6, test_topic)
+        # Ids that sort against the order of submission, and one of them repeated in the batch.
+        submitted = [replace(r, report_id=f"z-{9 - i}-{r.report_id}") for i, r in enumerate(reports)]
+        await store.store([*submitted[:3], submitted[0], *submitted[3:]])
+        sent: list[OutMessage] = []
+
+        async def publish(messages: Sequence[OutMessage]) -> None:
+            sent.extend(m for m in messages if m.topic == test_topic)
+
+        relay = OutboxRelay(pool, publish)
+        while await relay.relay_once():
+            pass
+        values = [orjson.loads(m.value) for m in sent]
+        # (the payloads carry the reports' own ids, in the order of `submitted`)
+        assert [v["report_id"] for v in values] == [r.report_id for r in reports]
+    finally:
+        await pool.close()

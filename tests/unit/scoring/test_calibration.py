@@ -47,7 +47,8 @@ def test_calibration_reasons_name_the_facts_in_indonesian() -> None:
     by_id = {c["report"]["report_id"]: c for c in calibration()}
     a = Scorer().one(_accepted(by_id["cal-07"]["report"])).assessment
     assert a.reasons.startswith("empat korban meninggal")
-    assert "pembakaran rumah ibadah" in a.reasons
+    assert "pembakaran 12 bangunan" in a.reasons
+    assert a.reasons.endswith("tiga korban jiwa atau lebih (kandidat Level 4, perlu keputusan)")
     assert "awas_candidate" in a.flags
     recovery = Scorer()
     recovery.one(_accepted(by_id["cal-06"]["report"]))

@@ -65,7 +65,7 @@ def test_payload_matches_the_contract_for_any_report(raw: dict[str, object]) -> 
 
 def test_the_shipped_model_is_versioned_and_pinned_to_its_data_files() -> None:
     m = shipped_model()
-    assert m.version == "risk-1.0"
+    assert m.version == "risk-2.0"
     assert {e.id for e in m.calendar.elections} == {"pemilu-2024", "pilkada-2024"}
     assert m.baseline.version.startswith("ikp-2024")
 

@@ -69,7 +69,7 @@ def test_a_death_in_a_sara_case_is_at_least_siaga_unless_the_source_is_weak() ->
     }
     a = Scorer().one(report(**death)).assessment
     assert a.score < 50 and a.level is Level.SIAGA
-    assert a.reasons.startswith("korban jiwa dalam konflik SARA/pemilu")
+    assert a.reasons.startswith("korban jiwa dalam insiden kekerasan")
     weak = Scorer().one(
         report(**{**death, "source": {"type": "social_media", "reliability": "E", "credibility": 5}})
     )
@@ -132,23 +132,126 @@ def test_spread_counts_the_same_category_in_neighbouring_regencies_within_72_hou
     assert spread[too_late.report.report_id].contribution == 0
 
 
-def test_spread_counts_other_provinces_at_siaga() -> None:
+def test_spread_counts_the_same_province_only() -> None:
+    """Other provinces come from other Kafka partitions in no fixed order: notify rolls them up instead."""
     s = Scorer()
     s.one(report(**BRAWL, region={"province": "11", "regency": "11.01"}, occurred_at=at()))
     far = s.one(
         report(**QUIET, region={"province": "94", "regency": "94.01"}, occurred_at=at(hours=3))
     ).assessment
-    assert far.region_state.elevated_provinces == 1 and far.region_state.elevated_neighbours == 0
+    near = s.one(
+        report(**QUIET, region={"province": "11", "regency": "11.02"}, occurred_at=at(hours=3))
+    ).assessment
+    assert far.region_state.elevated_neighbours == 0
+    assert near.region_state.elevated_neighbours == 1
+    assert next(f for f in near.factors if f.name == "spread").contribution > 0
+
+
+def test_reports_at_the_same_instant_never_see_each_other_in_spread() -> None:
+    """Whatever order two simultaneous reports of a province arrive in, neither counts the other."""
+    s = Scorer()
+    s.one(report(**BRAWL, region={"province": "11", "regency": "11.01"}, occurred_at=at()))
+    same = s.one(report(**QUIET, region={"province": "11", "regency": "11.02"}, occurred_at=at())).assessment
+    assert same.region_state.elevated_neighbours == 0
 
 
 def test_recurrence_from_earlier_years_and_last_years_date() -> None:
     s = Scorer()
     for year in (2022, 2023):
         s.one(report(**QUIET, occurred_at=f"{year}-06-05T10:00:00+08:00"))
-    a = s.one(report(**QUIET, occurred_at="2024-06-10T10:00:00+08:00")).assessment
+    tense = {**QUIET, "signals": ["ultimatum"]}  # opens the gate fully: recurrence counts whole
+    a = s.one(report(**tense, occurred_at="2024-06-10T10:00:00+08:00")).assessment
     rec = next(f for f in a.factors if f.name == "recurrence")
     assert rec.value == pytest.approx(2 / 5 + 0.2)
     assert "tahun lalu" in rec.detail
+
+
+def test_the_standing_context_does_not_raise_a_peaceful_demonstration() -> None:
+    """Category, recurrence, IKP and history count only as far as tension, momentum or an election stage
+    opens the gate: a peaceful demonstration in a busy, vulnerable city raises nothing on its own."""
+    s = Scorer()
+    demo = {
+        "category": "economic_labor",
+        "kind": "incident",
+        "form": "demonstration",
+        "region": {"province": "31", "regency": "31.71"},
+        "source": {"type": "media", "reliability": "B", "credibility": 2},
+    }
+    for year in (2021, 2022, 2023):  # a demonstration every year: recurrence would be high
+        s.one(report(**demo, occurred_at=f"{year}-08-01T10:00:00+07:00"))
+    a = s.one(report(**demo, occurred_at="2025-08-01T10:00:00+07:00")).assessment
+    assert a.level is Level.NORMAL
+    context = {f.name: f.contribution for f in a.factors}
+    assert context["category"] == context["recurrence"] == context["vulnerability"] == 0
+    assert a.reasons == "tidak ada tanda kekerasan, ketegangan, lonjakan laporan atau tahapan pemilu"
+    clash = s.one(report(**{**demo, "form": "clash"}, occurred_at="2025-08-03T10:00:00+07:00")).assessment
+    assert next(f for f in clash.factors if f.name == "category").contribution > 0
+
+
+def test_harm_keeps_counting_beyond_three_deaths() -> None:
+    """Severity saturates; harm rises with the toll, so a mass-casualty event scores near or above 75."""
+    riot = {
+        "category": "communal_clash",
+        "kind": "incident",
+        "form": "riot",
+        "source": {"type": "media", "reliability": "B", "credibility": 2},
+    }
+    scores = [
+        Scorer().one(report(**riot, impact={"deaths": n, "arson": True, "buildings_damaged": 5})).assessment
+        for n in (1, 3, 9, 33)
+    ]
+    assert [a.score for a in scores] == sorted(a.score for a in scores)
+    assert scores[3].score - scores[1].score >= 10
+    assert scores[3].score >= 72 and "awas_candidate" in scores[3].flags
+
+
+def test_a_killing_or_arson_in_any_category_from_a_credible_source_is_at_least_siaga() -> None:
+    for impact in ({"deaths": 1}, {"arson": True, "buildings_damaged": 2}):
+        a = (
+            Scorer()
+            .one(
+                report(
+                    category="land_resource",
+                    kind="incident",
+                    form="clash",
+                    impact=impact,
+                    source={"type": "media", "reliability": "B", "credibility": 2},
+                )
+            )
+            .assessment
+        )
+        assert a.level is Level.SIAGA, (impact, a.score, a.reasons)
+        assert "minimal Level 3" in a.reasons
+        weak = Scorer().one(
+            report(
+                category="land_resource",
+                kind="incident",
+                form="clash",
+                impact=impact,
+                source={"type": "social_media", "reliability": "E", "credibility": 5},
+            )
+        )
+        assert weak.assessment.level is not Level.SIAGA
+
+
+def test_violence_in_two_regencies_of_a_province_is_a_level_4_candidate() -> None:
+    s = Scorer()
+    deadly = {
+        "category": "separatism",
+        "kind": "incident",
+        "form": "attack",
+        "impact": {"deaths": 1},
+        "source": {"type": "official", "reliability": "A", "credibility": 2},
+    }
+    first = s.one(
+        report(**deadly, region={"province": "95", "regency": "95.01"}, occurred_at=at())
+    ).assessment
+    assert first.level is Level.SIAGA and "awas_candidate" not in first.flags
+    second = s.one(
+        report(**deadly, region={"province": "95", "regency": "95.08"}, occurred_at=at(hours=20))
+    ).assessment
+    assert "awas_candidate" in second.flags
+    assert "kekerasan di dua kabupaten/kota atau lebih" in second.reasons
 
 
 def test_state_stays_bounded_however_many_reports() -> None:

@@ -180,7 +180,7 @@ def test_an_election_stage_near_voting_raises_the_score(data: st.DataObject) -> 
     off_season, _ = _assess(Scorer(), report(**{**base, "occurred_at": "2026-06-10T10:00:00+08:00"}))
     on_the_day, _ = _assess(Scorer(), report(**{**base, "occurred_at": voting.isoformat()}))
     assert at_near >= at_far
-    assert on_the_day > off_season
+    assert on_the_day > off_season or off_season == 100.0  # nothing rises above the maximum
 
 
 @FAST

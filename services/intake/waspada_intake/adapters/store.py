@@ -40,9 +40,9 @@ class StoreResult:
 _INSERT = """
 WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[],
-                         $7::timestamptz[], $8::text[], $9::text[])
+                         $7::timestamptz[], $8::text[], $9::text[], $10::int[])
         AS t(report_id, content_hash, province, regency, payload, reporter_enc, received_at,
-             submitted_by, topic)
+             submitted_by, topic, position)
 ),
 inserted AS (
     INSERT INTO intake.reports
@@ -57,7 +57,7 @@ queued AS (
     INSERT INTO intake.outbox (report_id, topic, key, payload)
     SELECT i.report_id, i.topic, i.regency, convert_to(i.payload, 'UTF8')
     FROM input i JOIN inserted USING (report_id)
-    ORDER BY i.report_id
+    ORDER BY i.position  -- outbox ids in submission order: Kafka gets a region's reports as submitted
 )
 SELECT report_id FROM inserted
 """
@@ -89,7 +89,9 @@ class ReportStore:
         first: dict[str, NewReport] = {}
         for r in reports:
             first.setdefault(r.report_id, r)
-        # Sorted, so concurrent transactions lock ids in the same order and cannot deadlock.
+        position = {report_id: i for i, report_id in enumerate(first)}  # submission order
+        # Sorted, so concurrent transactions lock ids in the same order and cannot deadlock; the
+        # outbox still follows `position`, the order of submission, which scoring depends on.
         unique = sorted(first.values(), key=lambda r: r.report_id)
         async with self.pool.acquire() as conn:
             rows = await conn.fetch(
@@ -103,6 +105,7 @@ class ReportStore:
                 [r.received_at for r in unique],
                 [r.submitted_by for r in unique],
                 [r.outbox_topic for r in unique],
+                [position[r.report_id] for r in unique],
             )
             inserted = {row["report_id"] for row in rows}
             existing: dict[str, asyncpg.Record] = {}

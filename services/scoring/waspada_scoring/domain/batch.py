@@ -84,7 +84,7 @@ def to_event(s: Scored, model_version: str, assessed_at: datetime) -> RiskAssess
             baseline_daily=a.region_state.baseline_daily,
             level_since=a.region_state.level_since,
             elevated_neighbours=a.region_state.elevated_neighbours,
-            elevated_provinces=a.region_state.elevated_provinces,
+            elevated_provinces=0,
             vulnerability=a.region_state.vulnerability,
             election_stage=a.region_state.election_stage,
         ),
@@ -130,7 +130,7 @@ def to_payload(s: Scored, model_version: str, assessed_at: datetime) -> dict[str
             "baseline_daily": st.baseline_daily,
             "level_since": iso(st.level_since) if st.level_since is not None else None,
             "elevated_neighbours": st.elevated_neighbours,
-            "elevated_provinces": st.elevated_provinces,
+            "elevated_provinces": 0,  # risk-2.0: spread counts the same province only
             "vulnerability": st.vulnerability,
             "election_stage": st.election_stage,
         },

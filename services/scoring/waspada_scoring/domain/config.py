@@ -20,6 +20,7 @@ Band = Literal["high", "medium", "low"]
 
 FACTOR_NAMES = (
     "severity",
+    "harm",
     "scale",
     "signals",
     "momentum",
@@ -27,6 +28,7 @@ FACTOR_NAMES = (
     "recurrence",
     "election",
     "vulnerability",
+    "history",
     "category",
 )
 
@@ -35,6 +37,7 @@ class Weights(BaseModel):
     model_config = _STRICT
 
     severity: float = Field(ge=0)
+    harm: float = Field(ge=0)
     scale: float = Field(ge=0)
     signals: float = Field(ge=0)
     momentum: float = Field(ge=0)
@@ -42,6 +45,7 @@ class Weights(BaseModel):
     recurrence: float = Field(ge=0)
     election: float = Field(ge=0)
     vulnerability: float = Field(ge=0)
+    history: float = Field(ge=0)
     category: float = Field(ge=0)
 
     def total(self) -> float:
@@ -66,7 +70,7 @@ class Severity(BaseModel):
     model_config = _STRICT
 
     death_first: Unit = Field(ge=0, le=1)
-    death_step: Unit = Field(ge=0, le=1)
+    deaths_full: int = Field(ge=2)  # deaths at which the deaths part reaches 1 (log scale)
     injured_full: int = Field(ge=1)
     displaced_full: int = Field(ge=1)
     buildings_damaged: Unit = Field(ge=0, le=1)
@@ -84,6 +88,54 @@ class Severity(BaseModel):
         if any(not 0 <= v <= 1 for v in [*self.coefficients.values(), *self.forms.values()]):
             raise ValueError("severity coefficients and form weights must be in 0..1")
         return self
+
+
+class Harm(BaseModel):
+    """The toll: `1 - exp(-sum(count / scale))` (a count equal to its scale alone gives 0.63)."""
+
+    model_config = _STRICT
+
+    deaths_scale: float = Field(gt=0)
+    injured_scale: float = Field(gt=0)
+    displaced_scale: float = Field(gt=0)
+    buildings_scale: float = Field(gt=0)
+    burned_factor: float = Field(ge=1)
+
+
+class Gate(BaseModel):
+    """How much the standing context (category, history, recurrence, IKP) counts for a report.
+
+    gate = max(min(1, tension / full), momentum, election), tension being the strongest of the
+    severity, signals and SNPK form in play: a peaceful demonstration with nothing else going on
+    gets none of it; any violence, tension, surge of reports or election stage opens it.
+    """
+
+    model_config = _STRICT
+
+    full: float = Field(gt=0, le=1)
+
+
+class History(BaseModel):
+    """A region+category's own conflict history: severity of its past incidents, decaying slowly."""
+
+    model_config = _STRICT
+
+    half_life_days: float = Field(gt=0)
+    scale: float = Field(gt=0)  # history value = 1 - exp(-remembered severity / scale)
+
+
+class AwasCandidate(BaseModel):
+    """When a report makes its region+category a Level-4 candidate for a person to decide (domain §7.2)."""
+
+    model_config = _STRICT
+
+    min_deaths: int = Field(ge=1)
+    min_regencies: int = Field(
+        ge=2
+    )  # violent incidents in this many regencies of one province (spread window)
+    min_confidence: float = Field(ge=0, le=1)
+    reason_deaths: str
+    reason_regencies: str
 
 
 class Scale(BaseModel):
@@ -116,10 +168,8 @@ class Spread(BaseModel):
     model_config = _STRICT
 
     window_hours: float = Field(gt=0)
-    neighbour_km: float = Field(ge=0)
     level_weights: dict[Literal["waspada", "siaga", "awas"], float]
     per_neighbour: float = Field(ge=0)
-    per_province: float = Field(ge=0)
 
 
 class Recurrence(BaseModel):
@@ -147,6 +197,7 @@ class Vulnerability(BaseModel):
     model_config = _STRICT
 
     bands: dict[Band, Unit]
+    categories: dict[Category, Unit]  # the IKP is an election index: it weighs on these categories only
 
 
 class Recovery(BaseModel):
@@ -170,6 +221,7 @@ class MinimumLevel(BaseModel):
     name: str
     level: Level
     min_deaths: int = Field(0, ge=0)
+    arson: bool = False  # only reports of arson
     categories: list[Category] | None = None
     kinds: list[Kind] = Field(default_factory=lambda: [Kind.INCIDENT])
     min_confidence: float = Field(0.0, ge=0, le=1)
@@ -189,6 +241,7 @@ class ModelConfig(BaseModel):
     weights: Weights
     confidence: Confidence
     severity: Severity
+    harm: Harm
     scale: Scale
     signals: dict[Signal, Unit]
     decay: Decay
@@ -197,10 +250,13 @@ class ModelConfig(BaseModel):
     recurrence: Recurrence
     election: Election
     vulnerability: Vulnerability
+    history: History
+    gate: Gate
     category: dict[Category, Unit]
     recovery: Recovery
     hysteresis: Hysteresis
     minimum_levels: list[MinimumLevel] = Field(default_factory=list)
+    awas_candidate: AwasCandidate
 
     @model_validator(mode="after")
     def _complete(self) -> ModelConfig:

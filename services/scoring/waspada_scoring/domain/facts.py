@@ -1,7 +1,10 @@
-"""What one report asserts, as sub-scores 0..1: severity, scale, signals, and the source's confidence.
+"""What one report asserts, as sub-scores 0..1: severity, harm, scale, signals, the source's confidence.
 
 Severity and signals are noisy-ORs, 1 - prod(1 - x_j); each part's share of the result is
-proportional to -ln(1 - x_j), so the parts add up exactly to the whole (domain.md §7.2). Pure.
+proportional to -ln(1 - x_j), so the parts add up exactly to the whole (domain.md §7.2).
+Harm is the size of the toll, 1 - exp(-sum of counts / their scales): it keeps rising where severity
+has saturated (33 deaths weigh more than 3) and saturates itself, so no count runs away. Its parts
+share it in proportion to their terms, which add up exactly too. Pure.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ class Facts:
     signal_parts: tuple[Part, ...]
     confidence: float
     flagged_recurring: bool
+    harm: float = 0.0
+    harm_parts: tuple[Part, ...] = ()
+    form: float = 0.0  # the SNPK form's own weight: a blockade or an intimidation is not peaceful
 
 
 def noisy_or(items: list[tuple[str, float]]) -> tuple[float, tuple[Part, ...]]:
@@ -53,9 +59,11 @@ def _log_part(n: int, full: int) -> float:
 
 
 def deaths_part(deaths: int, cfg: ModelConfig) -> float:
+    """The first death weighs `death_first`; further deaths on a log scale, reaching 1 at `deaths_full`."""
     if deaths <= 0:
         return 0.0
-    return min(1.0, cfg.severity.death_first + cfg.severity.death_step * (deaths - 1))
+    s = cfg.severity
+    return min(1.0, s.death_first + (1.0 - s.death_first) * math.log(deaths) / math.log(s.deaths_full))
 
 
 def buildings_part(impact: Impact, cfg: ModelConfig) -> float:
@@ -82,6 +90,28 @@ def severity(report: ReportFacts, cfg: ModelConfig) -> tuple[float, tuple[Part, 
     return noisy_or(items)
 
 
+def harm(report: ReportFacts, cfg: ModelConfig) -> tuple[float, tuple[Part, ...]]:
+    """The toll, `1 - exp(-sum(count_j / scale_j))`; burned buildings count `burned_factor` times."""
+    h = cfg.harm
+    i = report.impact
+    buildings = i.buildings_damaged * (h.burned_factor if i.arson else 1.0)
+    terms = [
+        (key, n / scale)
+        for key, n, scale in (
+            ("deaths", i.deaths, h.deaths_scale),
+            ("injured", i.injured, h.injured_scale),
+            ("displaced", i.displaced, h.displaced_scale),
+            ("buildings", buildings, h.buildings_scale),
+        )
+        if n > 0
+    ]
+    total = sum(x for _, x in terms)
+    if total <= 0:
+        return 0.0, ()
+    value = -math.expm1(-total)
+    return value, tuple(Part(k, x, value * x / total) for k, x in terms)
+
+
 def crowd_part(report: ReportFacts, cfg: ModelConfig) -> float:
     return _log_part(report.impact.crowd_size, cfg.scale.crowd_full)
 
@@ -106,6 +136,7 @@ def confidence(report: ReportFacts, cfg: ModelConfig) -> float:
 def facts(report: ReportFacts, cfg: ModelConfig) -> Facts:
     sev, sev_parts = severity(report, cfg)
     sig, sig_parts = signals(report, cfg)
+    toll, toll_parts = harm(report, cfg)
     return Facts(
         severity=sev,
         severity_parts=sev_parts,
@@ -114,4 +145,7 @@ def facts(report: ReportFacts, cfg: ModelConfig) -> Facts:
         signal_parts=sig_parts,
         confidence=confidence(report, cfg),
         flagged_recurring=Signal.RECURRING_CONFLICT in report.signals,
+        harm=toll,
+        harm_parts=toll_parts,
+        form=cfg.severity.forms[report.form] if report.form else 0.0,
     )

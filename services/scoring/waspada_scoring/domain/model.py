@@ -1,15 +1,16 @@
 """The escalation-risk model (SPEC §6): one report against its region+category state. Pure.
 
 score = sum of factor contributions, each weight x sub-score (0..1):
-  severity, scale, signals   the strongest of this report's facts (x its source's confidence) and the
-                             region+category's remembered facts (decaying in event time); the
+  severity, harm,            the strongest of this report's facts (x its source's confidence) and the
+  scale, signals             region+category's remembered facts (decaying in event time); the
                              confidence deduction of this report's facts is its own line
   momentum                   reports in 24 h / 7 d against the region+category's own 90-day baseline
-  spread                     the category elevated in neighbouring regencies / other provinces (72 h)
-  recurrence                 the region+category in earlier years, near last year's date, or flagged
+  spread                     the category elevated in other regencies of the province (72 h)
   election                   the election stage around the local date x the category's relevance
-  vulnerability              the regional baseline band (IKP)
-  category                   the category's weight
+  recurrence, vulnerability, the standing context: earlier years, the IKP band (election matters),
+  history, category          the region's own conflict history, the category; each x the gate, which
+                             opens with tension (violence, signals, a non-peaceful form), momentum or
+                             an election stage, so a peaceful demonstration alone raises nothing
   recovery (negative)        a recovery report removes strength x confidence of the score
 The level is the region+category's level: escalation at once, de-escalation with hysteresis.
 """
@@ -39,6 +40,7 @@ from waspada_shared.indonesian import CATEGORY_ID
 from waspada_shared.levels import Level, LevelThresholds
 
 _NO_FACTS = Facts(0.0, (), 0.0, 0.0, (), 1.0, False)
+_DAY_S = 86400.0
 _DAYS_IN_YEAR = 365
 
 
@@ -61,7 +63,6 @@ class RegionSnapshot:
     baseline_daily: float
     level_since: datetime | None
     elevated_neighbours: int
-    elevated_provinces: int
     vulnerability: str | None
     election_stage: str | None
 
@@ -153,6 +154,7 @@ def floors(report: ReportFacts, confidence: float, cfg: ModelConfig) -> _Floor:
         if (
             report.kind in rule.kinds
             and report.impact.deaths >= rule.min_deaths
+            and (report.impact.arson or not rule.arson)
             and (rule.categories is None or report.category in rule.categories)
             and confidence >= rule.min_confidence
         ):
@@ -160,6 +162,29 @@ def floors(report: ReportFacts, confidence: float, cfg: ModelConfig) -> _Floor:
                 level = rule.level
             matched.append((rule.reason, rule.flag))
     return _Floor(level, tuple(matched))
+
+
+AWAS_CANDIDATE = "awas_candidate"
+
+
+def candidate_reason(
+    report: ReportFacts, confidence: float, high_neighbours: int, cfg: ModelConfig
+) -> str | None:
+    """Why this report makes its region+category a Level-4 candidate (domain.md §7.2), or None."""
+    rule = cfg.awas_candidate
+    i = report.impact
+    if report.kind is not Kind.INCIDENT or confidence < rule.min_confidence:
+        return None
+    if i.deaths >= rule.min_deaths:
+        return rule.reason_deaths
+    violent = i.deaths > 0 or i.arson
+    if violent and high_neighbours + 1 >= rule.min_regencies:
+        return rule.reason_regencies
+    return None
+
+
+def history_value(remembered: float, cfg: ModelConfig) -> float:
+    return -math.expm1(-remembered / cfg.history.scale)
 
 
 def _ts(t: float | None) -> datetime | None:
@@ -204,18 +229,22 @@ def apply(report: ReportFacts, cell: CellState, spread: SpreadView, model: Model
     details: dict[str, str] = {}
     deduction = 0.0
     fact_values: dict[str, float] = {}
+    effective: dict[str, float] = {}  # each fact as it counts (own x confidence, or remembered)
     for name, own, remembered, weight in (
         ("severity", f.severity, mem.severity, w.severity),
+        ("harm", f.harm, mem.harm, w.harm),
         ("scale", f.scale, mem.scale, w.scale),
         ("signals", f.signals, mem.signals, w.signals),
     ):
         if own > 0 and m * own >= remembered:
             fact_values[name] = own
+            effective[name] = m * own
             deduction += weight * (1.0 - m) * own
-            if name == "severity" or name == "signals":
-                phrase_of = texts.severity_phrase if name == "severity" else texts.signal_phrase
+            if name != "scale":
+                phrase_of = texts.signal_phrase if name == "signals" else texts.severity_phrase
+                own_parts = {"severity": f.severity_parts, "harm": f.harm_parts, "signals": f.signal_parts}
                 phrases = []
-                for p in f.severity_parts if name == "severity" else f.signal_parts:
+                for p in own_parts[name]:
                     phrase = phrase_of(p.key, report)
                     phrases.append(phrase)
                     candidates.append((weight * m * p.share, phrase))
@@ -238,6 +267,7 @@ def apply(report: ReportFacts, cell: CellState, spread: SpreadView, model: Model
                 )
         else:
             fact_values[name] = remembered
+            effective[name] = remembered
             if remembered > 0:
                 candidates.append(
                     (weight * remembered, "insiden sebelumnya di wilayah ini masih berpengaruh")
@@ -260,26 +290,13 @@ def apply(report: ReportFacts, cell: CellState, spread: SpreadView, model: Model
             )
         )
 
-    sp: SpreadResult = spread.measure(category.value, regency, province, t, cfg.spread)
+    sp: SpreadResult = spread.measure(category.value, regency, t, cfg.spread)
     if sp.value > 0:
         details["spread"] = (
-            f"{sp.neighbours} kabupaten/kota sekitar dan {sp.provinces} provinsi lain meningkat"
-            f" untuk kategori yang sama dalam {cfg.spread.window_hours:g} jam"
+            f"{sp.neighbours} kabupaten/kota lain di provinsi ini meningkat untuk kategori yang sama"
+            f" dalam {cfg.spread.window_hours:g} jam"
         )
         candidates.append((w.spread * sp.value, "eskalasi serupa di wilayah sekitar"))
-
-    flagged = m if f.flagged_recurring else 0.0
-    rec, rec_years, near = recurrence(cell, local.year, day_of_year(local), flagged, cfg)
-    if rec > 0:
-        parts = []
-        if rec_years:
-            parts.append(f"terjadi pada {rec_years} dari {cfg.recurrence.years} tahun terakhir")
-        if near:
-            parts.append("sekitar tanggal yang sama tahun lalu")
-        if f.flagged_recurring:
-            parts.append("dilaporkan sebagai konflik berulang")
-        details["recurrence"] = "; ".join(parts)
-        candidates.append((w.recurrence * rec, "konflik berulang"))
 
     ec = election_context(model, province, regency, local, report.election_stage)
     relevance = cfg.election.relevance_of(category)
@@ -291,14 +308,43 @@ def apply(report: ReportFacts, cell: CellState, spread: SpreadView, model: Model
         details["election"] = f"{phrase} (bobot tahapan {ec.value:.2f}, relevansi kategori {relevance:.2f})"
         candidates.append((w.election * election, phrase))
 
-    band = vulnerability_band(model, province, regency)
-    vulnerability = cfg.vulnerability.bands[band]
-    details["vulnerability"] = f"kerawanan wilayah {texts.BAND_ID[band]} (baseline {model.baseline.version})"
-    if band == "high":
-        candidates.append((w.vulnerability * vulnerability, "wilayah dengan kerawanan tinggi"))
+    # --- the standing context counts as far as the gate opens ------------------------------------
+    tension = max(effective["severity"], effective["signals"], m * f.form)
+    gate = max(min(1.0, tension / cfg.gate.full), mom, election)
+    gated = "" if gate >= 1.0 else f" × {gate:.2f} (ketegangan, lonjakan laporan atau tahapan pemilu)"
 
-    cat = cfg.category[category]
-    details["category"] = CATEGORY_ID[category]
+    flagged = m if f.flagged_recurring else 0.0
+    rec, rec_years, near = recurrence(cell, local.year, day_of_year(local), flagged, cfg)
+    if rec > 0:
+        parts = []
+        if rec_years:
+            parts.append(f"terjadi pada {rec_years} dari {cfg.recurrence.years} tahun terakhir")
+        if near:
+            parts.append("sekitar tanggal yang sama tahun lalu")
+        if f.flagged_recurring:
+            parts.append("dilaporkan sebagai konflik berulang")
+        details["recurrence"] = "; ".join(parts) + gated
+        candidates.append((w.recurrence * rec * gate, "konflik berulang"))
+    rec *= gate
+
+    band = vulnerability_band(model, province, regency)
+    ikp_relevance = cfg.vulnerability.categories.get(category, 0.0)
+    vulnerability = cfg.vulnerability.bands[band] * ikp_relevance * gate
+    details["vulnerability"] = (
+        f"kerawanan pemilu (IKP) {texts.BAND_ID[band]}, relevansi kategori {ikp_relevance:.2f}"
+        f" (baseline {model.baseline.version}){gated}"
+    )
+    if band == "high" and vulnerability > 0:
+        candidates.append((w.vulnerability * vulnerability, "wilayah dengan kerawanan pemilu tinggi"))
+
+    remembered_history = _decayed_history(cell, now, cfg)
+    history = history_value(remembered_history, cfg) * gate
+    if history > 0:
+        details["history"] = f"riwayat kekerasan wilayah ini dalam kategori yang sama{gated}"
+        candidates.append((w.history * history, "riwayat konflik di wilayah ini"))
+
+    cat = cfg.category[category] * gate
+    details["category"] = CATEGORY_ID[category] + gated
     # The category is context rather than news: it names the reason only when little else does.
     candidates.append((w.category * cat * 0.25, CATEGORY_ID[category]))
 
@@ -306,73 +352,75 @@ def apply(report: ReportFacts, cell: CellState, spread: SpreadView, model: Model
         Line(
             "severity",
             _r3(fact_values["severity"]),
-            _r2(w.severity * fact_values["severity"]),
+            w.severity * fact_values["severity"],
             details.get("severity", ""),
         ),
+        Line("harm", _r3(fact_values["harm"]), w.harm * fact_values["harm"], details.get("harm", "")),
         Line(
             "scale",
             _r3(fact_values["scale"]),
-            _r2(w.scale * fact_values["scale"]),
+            w.scale * fact_values["scale"],
             details.get("scale", ""),
         ),
         Line(
             "signals",
             _r3(fact_values["signals"]),
-            _r2(w.signals * fact_values["signals"]),
+            w.signals * fact_values["signals"],
             details.get("signals", ""),
         ),
-        Line("confidence", _r3(m), _r2(-deduction), _source_detail(report, m)),
+        Line("confidence", _r3(m), -deduction, _source_detail(report, m)),
         Line(
             "momentum",
             _r3(mom),
-            _r2(w.momentum * mom),
+            w.momentum * mom,
             details.get("momentum", ""),
         ),
         Line(
             "spread",
             _r3(sp.value),
-            _r2(w.spread * sp.value),
+            w.spread * sp.value,
             details.get("spread", ""),
         ),
         Line(
             "recurrence",
             _r3(rec),
-            _r2(w.recurrence * rec),
+            w.recurrence * rec,
             details.get("recurrence", ""),
         ),
         Line(
             "election",
             _r3(election),
-            _r2(w.election * election),
+            w.election * election,
             details.get("election", ""),
         ),
         Line(
             "vulnerability",
             _r3(vulnerability),
-            _r2(w.vulnerability * vulnerability),
+            w.vulnerability * vulnerability,
             details["vulnerability"],
         ),
-        Line("category", _r3(cat), _r2(w.category * cat), details["category"]),
+        Line("history", _r3(history), w.history * history, details.get("history", "")),
+        Line("category", _r3(cat), w.category * cat, details["category"]),
     ]
-    pre = round(sum([x.contribution for x in factors]), 2)
+    pre = sum([x.contribution for x in factors])  # unrounded: `_rounded` rounds once, at the end
     if pre > 100.0:
         # The weights add up to more than 100 (history factors are a bonus on top of what a single
         # report can reach); the excess is shown as its own line so the contributions still add up.
-        factors.append(Line("cap", 100.0, _r2(100.0 - pre), "skor maksimum 100"))
+        factors.append(Line("cap", 100.0, 100.0 - pre, "skor maksimum 100"))
         pre = 100.0
 
     # --- recovery: lowers the score and the remembered facts, unless newer activity supersedes it --
     applies = recovery and (cell.last_active is None or t >= cell.last_active)
     share = cfg.recovery.strength * m if applies else 0.0
     if recovery:
-        removed = _r2(share * pre)
+        removed = share * pre
         detail = (
             f"laporan pemulihan menurunkan skor {share * 100:.0f}%"
             if applies
             else "laporan pemulihan lebih lama dari laporan terbaru di wilayah ini: tidak menurunkan"
         )
-        factors.append(Line("recovery", _r3(share), _r2(-removed), detail))
-    score = max(0.0, min(100.0, round(sum([x.contribution for x in factors]), 2)))
+        factors.append(Line("recovery", _r3(share), -removed, detail))
+    score = _rounded(factors)
 
     # --- level of the region+category ------------------------------------------------------------
     thresholds = cfg.levels
@@ -423,8 +471,13 @@ def apply(report: ReportFacts, cell: CellState, spread: SpreadView, model: Model
         for p, pts in sorted(points.items(), key=itemgetter(1), reverse=True)
         if pts >= 0.5 and p not in lead
     ]
+    flags = list(dict.fromkeys(floor.flags))
+    why_candidate = None if recovery else candidate_reason(report, m, sp.high, cfg)
     tail = [] if floor.level.rank > score_level.rank else [r for r, flag in floor.flagged if flag]
-    reasons = texts.sentence([*lead, *ranked[: max(1, 3 - len(lead))], *tail])
+    if why_candidate is not None:
+        flags.append(AWAS_CANDIDATE)
+        tail.append(why_candidate)
+    reasons = texts.sentence([*lead, *ranked[: max(1, 3 - len(lead))], *tail]) or texts.NOTHING_ESCALATES
 
     state = RegionSnapshot(
         count_24h=n24,
@@ -432,7 +485,6 @@ def apply(report: ReportFacts, cell: CellState, spread: SpreadView, model: Model
         baseline_daily=round(baseline, 4),
         level_since=_ts(since),
         elevated_neighbours=sp.neighbours,
-        elevated_provinces=sp.provinces,
         vulnerability=band,
         election_stage=ec.stage if election > 0 else None,
     )
@@ -444,7 +496,7 @@ def apply(report: ReportFacts, cell: CellState, spread: SpreadView, model: Model
         factors=factors,
         reasons=reasons,
         region_state=state,
-        flags=list(dict.fromkeys(floor.flags)),
+        flags=list(dict.fromkeys(flags)),
     )
 
 
@@ -462,19 +514,30 @@ def _update(
     day_of_year: int,
 ) -> None:
     """Memory as of `now`; counts and days at the report's own time."""
+    cell.history = _decayed_history(cell, now, cfg)
     cell.memory, cell.t = memory, now
     if report.kind is Kind.RECOVERY:
         if recovery_share > 0:
             cell.memory = {k: v.scaled(1.0 - recovery_share) for k, v in memory.items()}
         return
     slot = POTENTIAL if report.kind is Kind.POTENTIAL else INCIDENT
-    own = Memory(m * f.severity, m * f.scale, m * f.signals)
+    own = Memory(m * f.severity, m * f.scale, m * f.signals, m * f.harm)
+    history = m * f.severity
     if t < now:  # late: its facts enter the memory decayed from its own time to the state's time
         own = own.scaled(_decay(1.0, now - t, _slot_half_life(slot, cfg)))
+        history = _decay(history, now - t, cfg.history.half_life_days * _DAY_S)
+    cell.history += history
     cell.memory[slot] = memory.get(slot, Memory()).merged(own)
     cell.count(t)
     cell.mark_day(year, day_of_year)
     cell.last_active = t if cell.last_active is None else max(cell.last_active, t)
+
+
+def _decayed_history(cell: CellState, to: float, cfg: ModelConfig) -> float:
+    """The cell's remembered history as of `to` (never decayed backwards)."""
+    if cell.t is None or to <= cell.t:
+        return cell.history
+    return _decay(cell.history, to - cell.t, cfg.history.half_life_days * _DAY_S)
 
 
 def _lower_bound(level: Level, thresholds: LevelThresholds) -> float:
@@ -493,6 +556,20 @@ def _fmt(t: float | None, province: str) -> str:
     if t is None:
         return "-"
     return local_date(datetime.fromtimestamp(t, UTC), province).strftime("%d-%m-%Y")
+
+
+def _rounded(lines: list[Line]) -> float:
+    """Round every contribution to 0.01 so that they add up to the rounded score, and return it.
+
+    Rounding each line on its own could make the sum fall by 0.01 where the true score rose; the
+    remainder goes to the largest line instead, so the score is the true sum rounded (monotone).
+    """
+    score = max(0.0, min(100.0, round(sum([x.contribution for x in lines]), 2)))
+    largest = max(lines, key=lambda x: abs(x.contribution))
+    for x in lines:
+        x.contribution = _r2(x.contribution)
+    largest.contribution = _r2(largest.contribution + score - sum([x.contribution for x in lines]))
+    return score
 
 
 def _r2(x: float) -> float:

@@ -1,11 +1,12 @@
 """State of one region+category (regency x category): bounded by time windows, never by reports. Pure.
 
 What it remembers:
-- the facts memory: the strongest severity, scale and signals seen, each already multiplied by its
+- the facts memory: the strongest severity, harm, scale and signals seen, each already multiplied by its
   report's confidence, decaying in event time (one slot for incidents, one for potential reports,
   with their own half-lives), as of `t`, the newest event time applied;
 - report counts per hour (last 8 days) and per day (last 98 days), for momentum;
 - the days of the year with reports, per year (last 6 years), for recurrence;
+- the conflict history: the confidence-weighted severity of past reports, decaying over a year;
 - the level, when it began (`since`) and when a report last supported it (`held`).
 
 Times are POSIX seconds (floats) of event time (`occurred_at`), never the wall clock.
@@ -35,13 +36,17 @@ class Memory:
     severity: float = 0.0
     scale: float = 0.0
     signals: float = 0.0
+    harm: float = 0.0
 
     def scaled(self, factor: float) -> Memory:
-        return Memory(self.severity * factor, self.scale * factor, self.signals * factor)
+        return Memory(self.severity * factor, self.scale * factor, self.signals * factor, self.harm * factor)
 
     def merged(self, other: Memory) -> Memory:
         return Memory(
-            max(self.severity, other.severity), max(self.scale, other.scale), max(self.signals, other.signals)
+            max(self.severity, other.severity),
+            max(self.scale, other.scale),
+            max(self.signals, other.signals),
+            max(self.harm, other.harm),
         )
 
 
@@ -57,6 +62,7 @@ class CellState:
     held: float | None = None  # event time a report last supported the current level
     last_active: float | None = None  # newest event time of a potential/incident report
     score: float = 0.0  # score after the last report applied
+    history: float = 0.0  # remembered severity of past reports as of `t` (slow decay)
 
     # --- counts ---------------------------------------------------------------------------------
     def count(self, t: float) -> None:
@@ -104,13 +110,14 @@ class CellState:
             held=self.held,
             last_active=self.last_active,
             score=self.score,
+            history=self.history,
         )
 
     # --- JSON (stored in PostgreSQL; floats round-trip exactly) ----------------------------------
     def to_json(self) -> dict[str, Any]:
         return {
             "t": self.t,
-            "m": {k: [m.severity, m.scale, m.signals] for k, m in sorted(self.memory.items())},
+            "m": {k: [m.severity, m.scale, m.signals, m.harm] for k, m in sorted(self.memory.items())},
             "h": sorted(self.hourly.items()),
             "d": sorted(self.daily.items()),
             "y": {str(y): days for y, days in sorted(self.years.items())},
@@ -119,6 +126,7 @@ class CellState:
             "held": self.held,
             "active": self.last_active,
             "s": self.score,
+            "hx": self.history,
         }
 
     @classmethod
@@ -134,6 +142,7 @@ class CellState:
             held=data["held"],
             last_active=data["active"],
             score=data["s"],
+            history=data.get("hx", 0.0),  # states written before risk-2.0 have none
         )
 
 

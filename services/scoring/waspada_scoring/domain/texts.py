@@ -40,6 +40,8 @@ SIGNAL_ID = {
     Signal.ELECTION_FRAUD_ALLEGATION: "tuduhan kecurangan pemilihan",
     Signal.RECURRING_CONFLICT: "konflik berulang",
 }
+# The reasons of a report that raises nothing (a peaceful demonstration with nothing else going on).
+NOTHING_ESCALATES = "tidak ada tanda kekerasan, ketegangan, lonjakan laporan atau tahapan pemilu"
 BAND_ID = {"high": "tinggi", "medium": "sedang", "low": "rendah"}
 
 
