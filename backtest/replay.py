@@ -84,10 +84,8 @@ async def _post(http: httpx.AsyncClient, url: str, group: list[dict[str, Any]], 
     headers = {"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"}
     for attempt in range(20):
         try:
-            if len(group) == 1 and not url.endswith("/batch"):
-                r = await http.post(url, content=orjson.dumps(group[0]), headers=headers)
-            else:
-                r = await http.post(url, content=orjson.dumps(group), headers=headers)
+            body = group if url.endswith("/batch") else group[0]
+            r = await http.post(url, content=orjson.dumps(body), headers=headers)
         except httpx.TransportError:
             r = None
         # 503: intake could not store (e.g. the database restarting); 429 cannot happen at the
@@ -98,6 +96,11 @@ async def _post(http: httpx.AsyncClient, url: str, group: list[dict[str, Any]], 
     else:
         raise RuntimeError(f"intake kept refusing a request to {url}")
     if url.endswith("/batch"):
+        if r.status_code not in (
+            200,
+            207,
+        ):  # the whole request refused (e.g. 413, 422 not a list): nothing stored
+            raise RuntimeError(f"intake refused a batch: HTTP {r.status_code} {r.text[:300]}")
         body = r.json()
         for report, result in zip(group, body["results"], strict=True):
             if result.get("status") not in ("accepted", "duplicate"):

@@ -8,7 +8,9 @@ database and topic prefix), with the goals of issue 10 asserted:
 - regency alerts made only of peaceful demonstrations <= 5 %;
 - precision of province/national siaga+ alerts >= 95 %;
 - province alerts per province-month <= 10;
-- batched and day-by-day replays identical (assessments and alert versions).
+- batched and day-by-day replays identical (assessments and alert versions);
+and, for the replay's crash option, the assessments of a Kafka replay in which scoring and notify are
+SIGKILLed and restarted halfway are those of the batched replay.
 
 The model-dependent goals wait for the recalibrated model (risk-2.0); docs/backtest.md records the
 figures measured with each model.
@@ -24,7 +26,7 @@ import pytest
 from backtest import expect
 from backtest.history import generate
 from backtest.measure import Diff, Figures, RunData, differences, figures
-from backtest.replay import Mode, replay_twice
+from backtest.replay import Mode, replay, replay_twice
 from backtest.settings import BacktestSettings
 
 pytestmark = pytest.mark.stack
@@ -36,6 +38,7 @@ class Outcome:
     figures: Figures
     expectations: expect.Expectations
     diff: Diff
+    crash: Diff  # batch vs kafka with scoring and notify killed halfway
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +56,15 @@ async def outcome() -> AsyncIterator[Outcome]:
         settings.target("backtest-test"), reports, Mode.BATCH, Mode.DAY, timeout=240
     )
     assert not batch.submitted.rejected and not day.submitted.rejected
+    crashed = await replay(
+        settings.target("backtest-test-kill"), reports, Mode.KAFKA, kill_midway=True, timeout=240
+    )
     yield Outcome(
         batch.data,
         figures(batch.data),
         expect.Expectations.model_validate(raw),
         differences(batch.data, day.data),
+        differences(batch.data, crashed.data),
     )
 
 
@@ -109,3 +116,7 @@ def test_batched_and_day_by_day_replays_give_the_same_assessments(outcome: Outco
 
 def test_batched_and_day_by_day_replays_give_the_same_alert_versions(outcome: Outcome) -> None:
     assert not outcome.diff.versions, outcome.diff.versions[:10]
+
+
+def test_killing_scoring_and_notify_midway_changes_no_assessment(outcome: Outcome) -> None:
+    assert not outcome.crash.assessments, outcome.crash.assessments[:10]
