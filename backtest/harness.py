@@ -23,6 +23,7 @@ from typing import TypeVar
 import asyncpg
 import httpx
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaConnectionError
 
 from waspada_shared.topics import ALL_TOPICS
 
@@ -171,13 +172,26 @@ class Services:
                 p.wait()
 
 
-async def create_topics(bootstrap: str, names: list[str], partitions: int = PARTITIONS) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(n, partitions, 1) for n in names])
-    finally:
-        await admin.close()
+async def create_topics(
+    bootstrap: str, names: list[str], partitions: int = PARTITIONS, timeout: float = 120.0
+) -> None:
+    """Create the topics, waiting up to `timeout` seconds for the broker: the shared Kafka may be
+    restarting (fault tests on the same stack stop it briefly)."""
+
+    async def created() -> bool:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        try:
+            await admin.start()
+        except KafkaConnectionError:
+            return False
+        try:
+            await admin.create_topics([NewTopic(n, partitions, 1) for n in names])
+        finally:
+            await admin.close()
+        return True
+
+    if not await poll(created, timeout, 1.0):
+        raise RuntimeError(f"Kafka at {bootstrap} not reachable for {timeout:.0f}s")
 
 
 async def delete_topics(bootstrap: str, names: list[str]) -> None:
