@@ -102,11 +102,11 @@ async def run(args: argparse.Namespace) -> int:
         "kill_midway": args.kill_midway,
         "started_at": started.isoformat(timespec="seconds"),
         "replay_seconds": round(result.seconds, 1),
-        "rejected": len(result.submitted.rejected),
+        "rejected": result.submitted.rejected,
     }
     if result.submitted.rejected:
         log(f"intake rejected {len(result.submitted.rejected)}: {result.submitted.rejected[:5]}")
-    print(output.render(figs, checks, meta))
+    print(output.render(figs, checks, {**meta, "rejected": len(result.submitted.rejected)}))
     doc = output.document(figs, checks, meta)
     rc = 0 if checks is None or all(c.passed for c in checks) else 1
     if diff is not None:
