@@ -207,10 +207,15 @@ Handler = TypeVar("Handler", bound=Callable[..., Awaitable[None]])
 
 def parse_records(recs: Iterable[Any], model: type[M], what: str) -> list[M]:
     """Validate every record as `model`; an unreadable one is logged and skipped, never retried forever."""
-    out: list[M] = []
+    return [m for _, m in parse_with_records(recs, model, what)]
+
+
+def parse_with_records(recs: Iterable[Any], model: type[M], what: str) -> list[tuple[Any, M]]:
+    """`parse_records`, each model with the record it came from (its topic, partition, offset)."""
+    out: list[tuple[Any, M]] = []
     for rec in recs:
         try:
-            out.append(model.model_validate_json(rec.value or b""))
+            out.append((rec, model.model_validate_json(rec.value or b"")))
         except ValidationError as exc:
             log.error(
                 f"unreadable {what} skipped", partition=rec.partition, offset=rec.offset, error=str(exc)[:500]

@@ -39,6 +39,33 @@ class AlertEvent(StrEnum):
     REPEATED = "repeated"
     ACK_ESCALATED = "ack_escalated"
     ACKNOWLEDGED = "acknowledged"
+    CANDIDATE = "candidate"  # a Level-4 candidate awaits a person's decision (domain.md §7.2)
+    CANDIDATE_REMINDER = "candidate_reminder"  # no decision within the decision timeout
+    CONFIRMED = "confirmed"  # a person confirmed Level 4 (Awas)
+    DECLINED = "declined"  # a person declined Level 4, with a reason
+
+
+class CandidateStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+
+
+class Candidate(BaseModel):
+    """A Level-4 candidate on an alert: why, and what a person decided (domain.md §7.2, §7.4)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: CandidateStatus
+    reasons: list[str] = Field(default_factory=list, description="Why it is a candidate, in Indonesian")
+    facts: str = Field("", description="The assessment's reasons sentence: the facts behind it")
+    report_id: str = Field(description="The report that made the region+category a candidate")
+    requested_at: AwareDatetime = Field(description="When the desks were asked (wall clock)")
+    remind_at: AwareDatetime | None = Field(None, description="When a reminder goes out without a decision")
+    reminders: int = Field(0, ge=0)
+    decided_at: AwareDatetime | None = None
+    decided_by: str | None = None
+    decision_reason: str | None = None
 
 
 class TopFactor(BaseModel):
@@ -90,3 +117,6 @@ class Alert(BaseModel):
     acknowledged_at: AwareDatetime | None = None
     acknowledged_by: str | None = None
     resolved_at: AwareDatetime | None = None
+    candidate: Candidate | None = Field(
+        None, description="A Level-4 candidate awaiting (or given) a person's decision; null otherwise"
+    )

@@ -134,6 +134,7 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
             known,
             topics=settings.topics if settings.publish_alert_topics else None,
             on_planned=worker.notify,
+            resolve_guard=settings.resolve_guard,
         )
         pipeline.register(
             broker, settings.topics, processor, settings.consumer_batch, settings.consumer_group

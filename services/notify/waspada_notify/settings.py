@@ -42,6 +42,11 @@ class NotifySettings(ServiceSettings):
         5.0, gt=0, description="How often quiet time, roll-up windows, ack timeouts and repeats are checked"
     )
     publish_alert_topics: bool = Field(True, description="Publish province/national alert events to Kafka")
+    resolve_guard: bool = Field(
+        True,
+        description="Quiet-time resolution waits group_interval (wall clock) after an alert's last version, so "
+        "people see an alert before its end; false for backtests, which judge event time only",
+    )
     smtp_username: str | None = Field(None, description="SMTP login (the host is in the routing file)")
     smtp_password: SecretStr | None = Field(None, description="SMTP password")
     cap_sender: str = Field(

@@ -32,6 +32,7 @@ def assessed(
     kind: Kind = Kind.INCIDENT,
     form: Form | None = Form.RIOT,
     received_at: datetime | None = None,
+    reasons: str = "korban luka; isu SARA",
     **extra: Any,
 ) -> RiskAssessed:
     level = Level(level)
@@ -51,7 +52,7 @@ def assessed(
             Factor(name="severity", value=0.5, contribution=round(score * 0.6, 2), detail="korban luka"),
             Factor(name="category", value=1.0, contribution=round(score * 0.4, 2), detail="SARA"),
         ],
-        reasons="korban luka; isu SARA",
+        reasons=reasons,
         summary="Bentrokan antarkelompok warga di pasar.",
         region_state=RegionState(count_24h=1, count_7d=2, baseline_daily=0.1),
         model_version="test",

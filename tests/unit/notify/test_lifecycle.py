@@ -283,3 +283,45 @@ def test_titles_use_local_time_zones() -> None:
     alert = sim.open("91/91.71/identity", "regency")
     assert "Kota Jayapura" in alert.title
     assert "20-11-2024 17:00 WIT" in alert.summary
+
+
+def test_a_recorded_decision_is_applied_again_when_a_replay_meets_the_same_candidate() -> None:
+    """Decisions are events: a replay that raises the same candidate (group and report) applies them."""
+    from waspada_notify.domain.lifecycle import Decision, World
+
+    sim = Sim()
+    world: World = sim._world(T0 + timedelta(minutes=1))
+    world.decisions[(KEY, "deadly-1")] = Decision(
+        True, "Gubernur", "korban bertambah", T0 + timedelta(hours=2)
+    )
+    candidate = assessed(
+        Level.SIAGA,
+        report_id="deadly-1",
+        flags=["awas_candidate"],
+        reasons="tiga korban jiwa atau lebih (kandidat Level 4, perlu keputusan)",
+    )
+    sim.engine.apply(world, candidate)
+    versions = sim._commit(world)
+    assert events(versions) == [
+        ("national", "confirmed", 1),
+        ("province", "confirmed", 1),
+        ("regency", "confirmed", 1),
+    ]
+    national = sim.open(KEY, "national")
+    assert national.level is Level.AWAS and national.candidate is not None
+    assert national.candidate.decided_by == "Gubernur"
+    assert "status keadaan konflik" in national.summary
+
+
+def test_an_awas_assessment_is_no_candidate_and_a_candidate_is_asked_once_per_episode() -> None:
+    flags = {
+        "flags": ["awas_candidate"],
+        "reasons": "tiga korban jiwa atau lebih (kandidat Level 4, perlu keputusan)",
+    }
+    awas = Sim().feed(assessed(Level.AWAS, **flags))  # type: ignore[arg-type]
+    assert {v.event.value for v in awas} == {"fired"} and all(v.alert.candidate is None for v in awas)
+    sim = Sim()
+    first = sim.feed(assessed(Level.SIAGA, **flags))  # type: ignore[arg-type]
+    assert {v.event.value for v in first} == {"candidate"}
+    again = sim.feed(assessed(Level.SIAGA, at=T0 + timedelta(hours=1), **flags))  # type: ignore[arg-type]
+    assert again == []  # still pending: the desks were asked already

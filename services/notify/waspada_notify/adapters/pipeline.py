@@ -15,7 +15,7 @@ from faststream.kafka.annotations import KafkaMessage
 
 from waspada_notify.adapters.processor import AlertProcessor
 from waspada_shared.contracts.risk import RiskAssessed
-from waspada_shared.kafka import batch_subscriber, parse_records, records
+from waspada_shared.kafka import batch_subscriber, parse_with_records, records
 from waspada_shared.logging import get_logger
 from waspada_shared.topics import Topics
 
@@ -35,5 +35,13 @@ def register(
         description="Risk assessments turned into grouped alerts and their deliveries.",
     )
     async def on_assessed(body: list[Any], msg: KafkaMessage) -> None:
-        assessments = parse_records(records(msg), RiskAssessed, "assessment")
-        await processor.process(assessments)
+        parsed = parse_with_records(records(msg), RiskAssessed, "assessment")
+        # Each assessment moves the event-time clock of its partition (a province's assessments share
+        # one): quiet time is counted on it, so batching never changes what resolves when.
+        await processor.process(
+            [a for _, a in parsed], clocks=[clock_key(rec.topic, rec.partition) for rec, _ in parsed]
+        )
+
+
+def clock_key(topic: str, partition: int) -> str:
+    return f"{topic}:{partition}"

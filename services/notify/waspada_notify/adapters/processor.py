@@ -24,11 +24,11 @@ from waspada_notify import metrics
 from waspada_notify.adapters import store
 from waspada_notify.domain.config import ReceiverConfig, RoutingConfig
 from waspada_notify.domain.dedup import Planned, plan, unmuted
-from waspada_notify.domain.lifecycle import Engine, Version, World
-from waspada_notify.domain.model import AlertRecord, group_key, national_key
+from waspada_notify.domain.lifecycle import Decision, Engine, Version, World
+from waspada_notify.domain.model import AlertRecord, GroupState, group_key, national_key
 from waspada_notify.domain.muting import Muter
 from waspada_notify.domain.routing import Router
-from waspada_shared.contracts.alert import AlertEvent, AlertStatus, Audience, Coverage
+from waspada_shared.contracts.alert import AlertEvent, AlertStatus, Audience, CandidateStatus, Coverage
 from waspada_shared.contracts.report import Category
 from waspada_shared.contracts.risk import RiskAssessed
 from waspada_shared.levels import Level
@@ -37,6 +37,8 @@ from waspada_shared.topics import Topics
 
 log = get_logger(__name__)
 MAX_FUTURE = timedelta(minutes=10)
+# Event time this close to the wall clock is live operation (not a replay of history): see `sweep`.
+LIVE_WINDOW = timedelta(days=1)
 
 
 class AlertNotFound(LookupError):
@@ -45,6 +47,19 @@ class AlertNotFound(LookupError):
 
 class AlertResolved(Exception):
     pass
+
+
+class CandidateNotPending(Exception):
+    """The alert has no Level-4 candidate awaiting a decision (none, or already decided)."""
+
+
+def _decisions(rows: Sequence[asyncpg.Record]) -> dict[tuple[str, str], Decision]:
+    return {
+        (r["group_key"], r["report_id"]): Decision(
+            r["decision"] == "confirm", r["decided_by"], r["reason"], r["decided_at"]
+        )
+        for r in rows
+    }
 
 
 @dataclass
@@ -72,10 +87,11 @@ class AlertProcessor:
         *,
         topics: Topics | None = None,
         on_planned: Callable[[], None] | None = None,
+        resolve_guard: bool = True,
     ) -> None:
         self.pool = pool
         self.config = config
-        self.engine = Engine(config, router)
+        self.engine = Engine(config, router, resolve_guard=resolve_guard)
         self.receivers = receivers
         self.topic_for = topic_router(topics)
         self.on_planned = on_planned
@@ -88,11 +104,27 @@ class AlertProcessor:
 
     # --- assessments -----------------------------------------------------------------------------
 
-    async def process(self, assessments: Sequence[RiskAssessed], now: datetime | None = None) -> Committed:
-        """Apply a batch of assessments; replays and redeliveries change nothing."""
+    async def process(
+        self,
+        assessments: Sequence[RiskAssessed],
+        now: datetime | None = None,
+        clocks: Sequence[str] | None = None,
+    ) -> Committed:
+        """Apply a batch of assessments, one at a time in their order; replays and redeliveries change
+        nothing, and batching changes nothing either.
+
+        `clocks` names, per assessment, the event-time clock it moves: the Kafka partition it came
+        from (a province's assessments share one). Without it, each province is its own clock.
+        Every assessment is a step: the clock moves to its event time, quiet groups on that clock
+        resolve, the assessment applies, its province and national roll-ups are re-evaluated at that
+        time, and every alert it changed gets its own version.
+        """
         now = now or datetime.now(UTC)
         if not assessments:
             return Committed()
+        clock_of = (
+            list(clocks) if clocks is not None else [f"province:{a.region.province}" for a in assessments]
+        )
         keys = {
             a.report_id: group_key(a.region.province, a.region.regency, a.category.value) for a in assessments
         }
@@ -101,54 +133,96 @@ class AlertProcessor:
             # One round trip: move the event-time clock, mark every assessment as applied (a
             # redelivery or replay of any of them changes nothing; `processed` counts what notify has
             # consumed) and read the levels of their groups.
-            t, fresh, levels = await store.begin_batch(
+            _, fresh, levels = await store.begin_batch(
                 conn, seen, [a.report_id for a in assessments], sorted(set(keys.values()))
             )
-            todo: list[RiskAssessed] = []
-            for a in assessments:  # Kafka order; an id twice in one batch counts once
+            steps: list[tuple[RiskAssessed, str, bool]] = []  # (assessment, clock, needs a decision)
+            for a, clock in zip(assessments, clock_of, strict=True):  # Kafka order; an id twice counts once
                 if a.report_id in fresh:
                     fresh.discard(a.report_id)
-                    todo.append(a)
-            if len(todo) < len(assessments):
-                metrics.ASSESSMENTS.labels("duplicate").inc(len(assessments) - len(todo))
-            # Most assessments are normal in a normal group: nothing to decide, nothing to lock.
-            relevant = [
-                a
-                for a in todo
-                if a.level is not Level.NORMAL or levels.get(keys[a.report_id], "normal") != "normal"
-            ]
-            if len(relevant) < len(todo):
-                metrics.ASSESSMENTS.labels("no_change").inc(len(todo) - len(relevant))
-            if not relevant:
+                    # Most assessments are normal in a normal group: nothing to decide for the group.
+                    raised = (
+                        a.level is not Level.NORMAL or levels.get(keys[a.report_id], "normal") != "normal"
+                    )
+                    steps.append((a, clock, raised))
+            if len(steps) < len(assessments):
+                metrics.ASSESSMENTS.labels("duplicate").inc(len(assessments) - len(steps))
+            relevant = [a for a, _, needed in steps if needed]
+            if len(relevant) < len(steps):
+                metrics.ASSESSMENTS.labels("no_change").inc(len(steps) - len(relevant))
+            if not steps:
                 return Committed()
-            # Read before the lock, safely: only the consumer of a region's partition raises its level
-            # (the sweep only lowers levels, and a normal assessment on a normal group changes nothing).
+            moved: dict[str, datetime] = {}
+            for a, clock, _ in steps:
+                moved[clock] = max(moved.get(clock, a.occurred_at), a.occurred_at)
             await store.lock(conn)
-            todo = relevant
-            categories = sorted({a.category.value for a in todo})
-            pairs = {(a.region.province, a.category) for a in todo}
+            before = await store.advance_clocks(conn, moved)
+            categories = sorted({a.category.value for a in relevant})
+            pairs = {(a.region.province, a.category) for a in relevant}
             rollup_keys = [group_key(p, None, c.value) for p, c in pairs] + [
                 national_key(c) for c in categories
             ]
-            touched = sorted({keys[a.report_id] for a in todo} | set(rollup_keys))
-            groups = await store.load_groups(conn, touched, categories, t - self.window)
-            alerts = await store.firing_alerts(conn, touched)
+            touched = sorted({keys[a.report_id] for a in relevant} | set(rollup_keys))
+            earliest = min(a.occurred_at for a, _, _ in steps)
+            since = earliest - self.window
+            groups = await store.load_groups(conn, touched, categories, since, sorted(moved))
+            if not relevant and not groups:
+                return Committed()  # nothing raised on these clocks: nothing can change
+            # A province roll-up on these clocks may lapse: its category's region groups count too.
+            lapsing = sorted(
+                {g.category.value for g in groups if g.coverage is Coverage.PROVINCE} - set(categories)
+            )
+            if lapsing:
+                known = {g.key for g in groups}
+                more = await store.load_groups(conn, [], lapsing, since)
+                groups += [g for g in more if g.key not in known]
+            keys_loaded = sorted({g.key for g in groups} | set(touched))
+            alerts = await store.firing_alerts(conn, keys_loaded)
             others = await store.firing_labels(conn, categories, self.config.inhibit_rules)
             world = World.of(groups, alerts, now, others)
-            applied = sum(self.engine.apply(world, a) for a in todo)
+            world.decisions = _decisions(
+                await store.recorded_decisions(conn, sorted({keys[a.report_id] for a in relevant}))
+            )
+            result = Committed()
+            records: dict[str, AlertRecord] = {}
+            applied = 0
+            times = dict(before)
+            for a, clock, needed in steps:
+                at = max(times.get(clock, a.occurred_at), a.occurred_at)
+                if at != times.get(clock):  # time moved on this clock: quiet groups and roll-ups end
+                    times[clock] = at
+                    self.engine.resolve_quiet(world, at, clock)
+                    self._lapse_province_rollups(world, clock, at)
+                if needed:
+                    applied += self.engine.apply(world, a, clock)
+                    self.engine.rollups(world, [(a.region.province, a.category)], at, clock=clock)
+                step_records, step_versions = self.engine.finalize(world)
+                records.update((r.alert_id, r) for r in step_records)
+                result.versions += step_versions
+                world.next_step()
             metrics.ASSESSMENTS.labels("applied").inc(applied)
-            if applied < len(todo):
-                metrics.ASSESSMENTS.labels("stale").inc(len(todo) - applied)
-            self.engine.rollups(world, pairs, t)
-            result = await self._commit(conn, world, now)
+            if applied < len(relevant):
+                metrics.ASSESSMENTS.labels("stale").inc(len(relevant) - applied)
+            result = await self._save(conn, world, list(records.values()), result.versions, now)
         self._after(result)
         return result
+
+    def _lapse_province_rollups(self, world: World, clock: str, at: datetime) -> None:
+        """Province roll-ups on this clock end by time passing too (their window lapses)."""
+        pairs = [
+            (g.province, g.category)
+            for g in world.groups.values()
+            if g.coverage is Coverage.PROVINCE and g.clock == clock and g.level is not Level.NORMAL
+        ]
+        if pairs:
+            self.engine.rollups(world, pairs, at, clock=clock)
 
     # --- the sweep -------------------------------------------------------------------------------
 
     async def sweep(self, now: datetime | None = None, event_now: datetime | None = None) -> Committed:
         """Resolve quiet alerts and lapsed roll-ups (event time), escalate missed acknowledgements,
-        repeat unchanged alerts and release unmuted ones (wall clock)."""
+        repeat unchanged alerts, remind undecided Level-4 candidates and release unmuted ones (wall
+        clock). `event_now` sets every event-time clock at once (tests and tools)."""
         now = now or datetime.now(UTC)
         quiet = self.config.global_.resolve_timeout
         async with self.pool.acquire() as conn, conn.transaction():
@@ -170,6 +244,9 @@ class AlertProcessor:
                 UNION
                 SELECT key, category FROM groups
                 WHERE coverage = 'region' AND level <> 'normal' AND last_qualifying_at < $2 - $3::interval
+                UNION
+                SELECT group_key, category FROM alerts
+                WHERE status = 'firing' AND candidate_status = 'pending' AND remind_at <= $1
                 """,
                 now,
                 t or datetime.min.replace(tzinfo=UTC),
@@ -187,13 +264,30 @@ class AlertProcessor:
             others = await store.firing_labels(conn, categories, self.config.inhibit_rules)
             world = World.of(groups, alerts, now, others)
             if t is not None:
-                self.engine.resolve_quiet(world, t)
+                # Each group's quiet time runs on its own clock (its partition's event time). Live, a
+                # clock that fell silent follows the newest event time of all (a quiet province's
+                # alerts still resolve); in a replay of older history the clocks stay apart, so what
+                # resolves does not depend on how partitions interleave.
+                clocks = {} if event_now else await store.clock_times(conn)  # event_now: every clock
+                live = t if t >= now - LIVE_WINDOW else None
+
+                def clock_time(g: GroupState) -> datetime:
+                    own = clocks.get(g.clock, t) if g.clock else t
+                    return max(own, live) if live else own
+
+                self.engine.resolve_quiet(world, clock_time)
                 # Roll-ups only end by time passing (their window lapses); new ones need new reports.
-                pairs = [(g.province, g.category) for g in groups if g.coverage is Coverage.PROVINCE]
-                national = [Category(c) for c in categories]
-                self.engine.rollups(world, pairs, t, national)
+                by_clock: dict[str | None, list[tuple[str, Category]]] = {}
+                for g in groups:
+                    if g.coverage is Coverage.PROVINCE:
+                        by_clock.setdefault(g.clock, []).append((g.province, g.category))
+                for clock, pairs in sorted(by_clock.items(), key=lambda kv: kv[0] or ""):
+                    at = clocks.get(clock, t) if clock else t
+                    self.engine.rollups(world, pairs, max(at, live) if live else at, clock=clock)
+                self.engine.rollups(world, [], t, [Category(c) for c in categories])
             self.engine.ack_timeouts(world)
             self.engine.repeats(world)
+            self.engine.remind(world)
             for alert_id in world.unrouted:
                 log.warning("no route for acknowledgement escalation", alert_id=alert_id)
             result = await self._commit(conn, world, now, release=True)
@@ -236,12 +330,72 @@ class AlertProcessor:
         self._after(result)
         return rec, True
 
+    # --- Level-4 decisions -----------------------------------------------------------------------
+
+    async def decide(
+        self,
+        alert_id: str,
+        confirm: bool,
+        by: str,
+        reason: str,
+        principal: str,
+        now: datetime | None = None,
+    ) -> AlertRecord:
+        """Confirm or decline the pending Level-4 candidate of an alert's group; recorded as an event."""
+        now = now or datetime.now(UTC)
+        async with self.pool.acquire() as conn, conn.transaction():
+            await store.lock(conn)
+            rec = await store.alert_record(conn, alert_id)
+            if rec is None:
+                raise AlertNotFound(alert_id)
+            if rec.status is AlertStatus.RESOLVED:
+                raise AlertResolved(alert_id)
+            groups = [
+                g for g in await store.load_groups(conn, [rec.group_key], [], now) if g.key == rec.group_key
+            ]
+            pending = rec.candidate is not None and rec.candidate.status is CandidateStatus.PENDING
+            if not pending or not groups or groups[0].candidate is not CandidateStatus.PENDING:
+                raise CandidateNotPending(alert_id)
+            g = groups[0]
+            alerts = await store.firing_alerts(conn, [rec.group_key])
+            others = await store.firing_labels(conn, [rec.category.value], self.config.inhibit_rules)
+            world = World.of(groups, alerts, now, others)
+            self.engine.decide(world, g, Decision(confirm, by, reason, now))
+            result = await self._commit(conn, world, now)
+            await conn.execute(
+                "INSERT INTO decisions (group_key, report_id, alert_id, decision, decided_by, reason, principal,"
+                " decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (group_key, report_id) DO NOTHING",
+                g.key,
+                g.candidate_report or (rec.candidate.report_id if rec.candidate else ""),
+                alert_id,
+                "confirm" if confirm else "decline",
+                by,
+                reason,
+                principal,
+                now,
+            )
+            updated = world.alerts[alert_id]
+        self._after(result)
+        return updated
+
     # --- shared ----------------------------------------------------------------------------------
 
     async def _commit(
         self, conn: store.Conn, world: World, now: datetime, *, release: bool = False
     ) -> Committed:
         records, versions = self.engine.finalize(world)
+        return await self._save(conn, world, records, versions, now, release=release)
+
+    async def _save(
+        self,
+        conn: store.Conn,
+        world: World,
+        records: list[AlertRecord],
+        versions: list[Version],
+        now: datetime,
+        *,
+        release: bool = False,
+    ) -> Committed:
         silences = await store.active_silences(conn, now) if versions or release else []
         muter = Muter(silences, self.config.inhibit_rules, world.sources())
         planned, mutes = plan(versions, muter, self.receivers, now, self.topic_for)

@@ -18,7 +18,7 @@ from waspada_notify.domain.lifecycle import Version
 from waspada_notify.domain.matchers import Matcher, Op
 from waspada_notify.domain.model import AlertLabels, AlertRecord, GroupState
 from waspada_notify.domain.muting import Silence
-from waspada_shared.contracts.alert import Alert, Coverage
+from waspada_shared.contracts.alert import Alert, CandidateStatus, Coverage
 from waspada_shared.contracts.report import Category
 from waspada_shared.levels import Level
 
@@ -73,7 +73,7 @@ async def watermark(conn: Conn) -> datetime | None:
 
 GROUP_COLUMNS = (
     "key, coverage, province, regency, category, level, score, last_assessed_at, last_report_id,"
-    " reached_waspada, reached_siaga, reached_awas"
+    " reached_waspada, reached_siaga, reached_awas, clock, candidate, candidate_report"
 )
 _REACHED = ((Level.WASPADA, "reached_waspada"), (Level.SIAGA, "reached_siaga"), (Level.AWAS, "reached_awas"))
 
@@ -90,22 +90,66 @@ def group_of(row: asyncpg.Record) -> GroupState:
         last_assessed_at=row["last_assessed_at"],
         last_report_id=row["last_report_id"],
         reached={level: row[col] for level, col in _REACHED if row[col] is not None},
+        clock=row["clock"],
+        candidate=CandidateStatus(row["candidate"]) if row["candidate"] else None,
+        candidate_report=row["candidate_report"],
     )
 
 
 async def load_groups(
-    conn: Conn, keys: Sequence[str], categories: Sequence[str], since: datetime
+    conn: Conn,
+    keys: Sequence[str],
+    categories: Sequence[str],
+    since: datetime,
+    clocks: Sequence[str] = (),
 ) -> list[GroupState]:
-    """The given groups, plus the region groups of these categories a roll-up may count: those at
-    waspada or above since `since` (event time)."""
+    """The given groups, plus the region groups of these categories a roll-up may count (those at
+    waspada or above since `since`, event time), plus the groups on these clocks that are raised or
+    still have firing alerts (they may resolve or lapse as the clocks move)."""
     rows = await conn.fetch(
         f"SELECT {GROUP_COLUMNS} FROM groups WHERE key = ANY($1::text[])"
-        " OR (category = ANY($2::text[]) AND coverage = 'region' AND last_qualifying_at >= $3)",
+        " OR (category = ANY($2::text[]) AND coverage = 'region' AND last_qualifying_at >= $3)"
+        " OR (clock = ANY($4::text[]) AND (level <> 'normal'"
+        "     OR key IN (SELECT group_key FROM alerts WHERE status = 'firing')))",
         list(keys),
         list(categories),
         since,
+        list(clocks),
     )
     return [group_of(r) for r in rows]
+
+
+async def advance_clocks(conn: Conn, clocks: dict[str, datetime]) -> dict[str, datetime]:
+    """Move the clocks forward (never back) and return their times before this batch."""
+    if not clocks:
+        return {}
+    keys = sorted(clocks)
+    before = {
+        r["key"]: r["event_time"]
+        for r in await conn.fetch("SELECT key, event_time FROM clocks WHERE key = ANY($1::text[])", keys)
+    }
+    await conn.execute(
+        "INSERT INTO clocks (key, event_time) SELECT * FROM unnest($1::text[], $2::timestamptz[])"
+        " ON CONFLICT (key) DO UPDATE SET event_time = GREATEST(clocks.event_time, excluded.event_time)",
+        keys,
+        [clocks[k] for k in keys],
+    )
+    return before
+
+
+async def clock_times(conn: Conn) -> dict[str, datetime]:
+    return {r["key"]: r["event_time"] for r in await conn.fetch("SELECT key, event_time FROM clocks")}
+
+
+async def recorded_decisions(conn: Conn, keys: Sequence[str]) -> list[asyncpg.Record]:
+    """Decisions recorded for candidates of these groups (a replay applies them again)."""
+    return list(
+        await conn.fetch(
+            "SELECT group_key, report_id, decision, decided_by, reason, decided_at FROM decisions"
+            " WHERE group_key = ANY($1::text[])",
+            list(keys),
+        )
+    )
 
 
 async def firing_alerts(conn: Conn, keys: Sequence[str]) -> list[AlertRecord]:
@@ -216,15 +260,18 @@ async def save(
             """
             INSERT INTO groups (key, coverage, province, regency, category, level, last_qualifying_at, score,
                                 last_assessed_at, last_report_id, reached_waspada, reached_siaga, reached_awas,
-                                updated_at)
-            SELECT k, c, p, r, cat, l, q, sc, la, lr, rw, rs, ra, now()
+                                clock, candidate, candidate_report, updated_at)
+            SELECT k, c, p, r, cat, l, q, sc, la, lr, rw, rs, ra, ck, cd, cr, now()
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
                         $7::timestamptz[], $8::real[], $9::timestamptz[], $10::text[], $11::timestamptz[],
-                        $12::timestamptz[], $13::timestamptz[]) AS t(k, c, p, r, cat, l, q, sc, la, lr, rw, rs, ra)
+                        $12::timestamptz[], $13::timestamptz[], $14::text[], $15::text[], $16::text[])
+                 AS t(k, c, p, r, cat, l, q, sc, la, lr, rw, rs, ra, ck, cd, cr)
             ON CONFLICT (key) DO UPDATE SET level = excluded.level, last_qualifying_at = excluded.last_qualifying_at,
                 score = excluded.score, last_assessed_at = excluded.last_assessed_at,
                 last_report_id = excluded.last_report_id, reached_waspada = excluded.reached_waspada,
-                reached_siaga = excluded.reached_siaga, reached_awas = excluded.reached_awas, updated_at = now()
+                reached_siaga = excluded.reached_siaga, reached_awas = excluded.reached_awas,
+                clock = coalesce(excluded.clock, groups.clock), candidate = excluded.candidate,
+                candidate_report = excluded.candidate_report, updated_at = now()
             """,
             [g.key for g in groups],
             [g.coverage.value for g in groups],
@@ -237,6 +284,9 @@ async def save(
             [g.last_assessed_at for g in groups],
             [g.last_report_id for g in groups],
             *([g.reached.get(level) for g in groups] for level, _ in _REACHED),
+            [g.clock for g in groups],
+            [g.candidate.value if g.candidate else None for g in groups],
+            [g.candidate_report for g in groups],
         )
     all_records = {r.alert_id: r for r in [*records, *unmuted]}
     rows = sorted(all_records.values(), key=lambda r: (r.firing, r.alert_id))  # closures first
@@ -246,20 +296,24 @@ async def save(
             INSERT INTO alerts (alert_id, group_key, audience, coverage, province, provinces, regency, category,
                                 level, status, version, first_seen, updated_at, payload, state, created_at,
                                 resolved_at, last_report_at, ack_deadline, acknowledged_at, repeat_due_at, muted_by,
-                                expires_at)
-            SELECT a, g, au, cov, p, string_to_array(ps, ','), r, cat, l, st, v, fs, ua, pl, s, ca, ra, lr, ad, aa, rd, mb, ex
+                                expires_at, candidate_status, remind_at)
+            SELECT a, g, au, cov, p, string_to_array(ps, ','), r, cat, l, st, v, fs, ua, pl, s, ca, ra, lr, ad, aa, rd, mb, ex,
+                   cs, rm
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
                         $8::text[], $9::text[], $10::text[], $11::int[], $12::timestamptz[], $13::timestamptz[],
                         $14::jsonb[], $15::jsonb[], $16::timestamptz[], $17::timestamptz[], $18::timestamptz[],
-                        $19::timestamptz[], $20::timestamptz[], $21::timestamptz[], $22::text[], $23::timestamptz[])
-                 WITH ORDINALITY AS t(a, g, au, cov, p, ps, r, cat, l, st, v, fs, ua, pl, s, ca, ra, lr, ad, aa, rd, mb, ex, n)
+                        $19::timestamptz[], $20::timestamptz[], $21::timestamptz[], $22::text[], $23::timestamptz[],
+                        $24::text[], $25::timestamptz[])
+                 WITH ORDINALITY AS t(a, g, au, cov, p, ps, r, cat, l, st, v, fs, ua, pl, s, ca, ra, lr, ad, aa, rd, mb, ex,
+                                      cs, rm, n)
             ORDER BY n
             ON CONFLICT (alert_id) DO UPDATE SET level = excluded.level, status = excluded.status,
                 version = excluded.version, updated_at = excluded.updated_at, payload = excluded.payload,
                 state = excluded.state, provinces = excluded.provinces, resolved_at = excluded.resolved_at,
                 last_report_at = excluded.last_report_at, ack_deadline = excluded.ack_deadline,
                 acknowledged_at = excluded.acknowledged_at, repeat_due_at = excluded.repeat_due_at,
-                muted_by = excluded.muted_by, expires_at = excluded.expires_at
+                muted_by = excluded.muted_by, expires_at = excluded.expires_at,
+                candidate_status = excluded.candidate_status, remind_at = excluded.remind_at
             """,
             [r.alert_id for r in rows],
             [r.group_key for r in rows],
@@ -284,6 +338,8 @@ async def save(
             [r.repeat_due() if r.firing else None for r in rows],
             [r.muted_by for r in rows],
             [r.expires_at if r.firing else None for r in rows],
+            [r.candidate.status.value if r.candidate else None for r in rows],
+            [r.candidate.remind_at if r.candidate and r.firing else None for r in rows],
         )
     if versions:
         await conn.execute(

@@ -1,15 +1,15 @@
 """Alerts, their versions, their delivery log ("who was told, and when") and acknowledgements."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
-from waspada_notify.adapters.processor import AlertNotFound, AlertResolved
+from waspada_notify.adapters.processor import AlertNotFound, AlertResolved, CandidateNotPending
 from waspada_notify.api.context import ApiContext, not_found, scope_clause, sees
 from waspada_shared.auth import Principal
-from waspada_shared.contracts.alert import Alert, AlertStatus, Audience
+from waspada_shared.contracts.alert import Alert, AlertStatus, Audience, CandidateStatus
 from waspada_shared.http import ProblemError, principal_dependency
 from waspada_shared.keys import KeyStore
 from waspada_shared.levels import Level
@@ -73,6 +73,20 @@ class AckOut(BaseModel):
     note: str | None = None
 
 
+class DecisionIn(BaseModel):
+    decision: Literal["confirm", "decline"] = Field(
+        description="confirm: Level 4 (Awas); decline: not Level 4"
+    )
+    by: str = Field(min_length=1, max_length=200, description="Who decides (name and role)")
+    reason: str = Field("", max_length=2000, description="Why; required to decline")
+
+    @model_validator(mode="after")
+    def _reason_to_decline(self) -> "DecisionIn":
+        if self.decision == "decline" and not self.reason.strip():
+            raise ValueError("a reason is required to decline a Level-4 candidate")
+        return self
+
+
 def router(keys: KeyStore, ctx: ApiContext) -> APIRouter:
     r = APIRouter(tags=["alerts"])
     principal = principal_dependency(keys)
@@ -96,6 +110,9 @@ def router(keys: KeyStore, ctx: ApiContext) -> APIRouter:
         level: Level | None = None,
         status: AlertStatus | None = None,
         since: datetime | None = None,
+        candidate: Annotated[
+            CandidateStatus | None, Query(description="Only alerts with a Level-4 candidate in this state")
+        ] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     ) -> AlertList:
         args: list[object] = []
@@ -108,6 +125,7 @@ def router(keys: KeyStore, ctx: ApiContext) -> APIRouter:
             ("regency", regency),
             ("level", level.value if level else None),
             ("status", status.value if status else None),
+            ("candidate_status", candidate.value if candidate else None),
         ):
             if value is not None:
                 args.append(value)
@@ -177,5 +195,28 @@ def router(keys: KeyStore, ctx: ApiContext) -> APIRouter:
         return AckOut(
             alert=rec.to_alert(), acknowledged=done, acknowledged_by=rec.acknowledged_by, note=rec.ack_note
         )
+
+    @r.post(
+        "/alerts/{alert_id}/decision",
+        response_model=Alert,
+        summary="Confirm or decline a Level-4 candidate",
+        description="For national and admin keys and the alert's own province key. `confirm` makes the "
+        "region+category Level 4 (Awas), routed to the national desk with the prompt to consider a "
+        "*status keadaan konflik*; `decline` needs a reason. Recorded as an event (alert topics, "
+        "version history); `409` when the alert has no candidate awaiting a decision.",
+    )
+    async def decide(alert_id: str, body: DecisionIn, who: Who) -> Alert:
+        await visible(alert_id, who)  # any key that sees the alert decides: its province, national, admin
+        try:
+            rec = await ctx.alerts().decide(
+                alert_id, body.decision == "confirm", body.by, body.reason.strip(), who.name
+            )
+        except AlertNotFound:
+            raise not_found() from None
+        except (AlertResolved, CandidateNotPending):
+            raise ProblemError(
+                problem(409, "conflict", "The alert has no Level-4 candidate awaiting a decision")
+            ) from None
+        return rec.to_alert()
 
     return r

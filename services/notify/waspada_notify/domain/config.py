@@ -119,6 +119,22 @@ class AckEscalation(Strict):
         return value
 
 
+class Candidates(Strict):
+    """Level-4 candidates (SPEC §6): both desks are asked at once; without a decision, reminders."""
+
+    decision_timeout: Duration = Field(
+        timedelta(hours=1), description="Wall-clock time without a decision before a reminder goes out"
+    )
+    max_reminders: int = Field(3, ge=0, le=24)
+
+    @field_validator("decision_timeout")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("decision_timeout must be longer than 0s")
+        return value
+
+
 class GlobalConfig(Strict):
     resolve_timeout: Duration = Field(
         timedelta(hours=72), description="Quiet time (event time) after which an alert resolves"
@@ -135,6 +151,7 @@ class RoutingConfig(Strict):
     inhibit_rules: list[InhibitRule] = Field(default_factory=list)
     rollups: Rollups = Field(default_factory=Rollups)
     ack_escalation: AckEscalation = Field(default_factory=AckEscalation)
+    candidates: Candidates = Field(default_factory=Candidates)
 
     def receiver(self, name: str) -> ReceiverConfig | None:
         return next((r for r in self.receivers if r.name == name), None)

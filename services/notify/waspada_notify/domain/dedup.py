@@ -24,7 +24,15 @@ from waspada_notify.domain.muting import Muter
 from waspada_shared.contracts.alert import Alert, AlertEvent, Audience
 
 KAFKA_RECEIVER = "alert-topics"
-AT_ONCE = (AlertEvent.ESCALATED, AlertEvent.ACK_ESCALATED, AlertEvent.REPEATED)
+AT_ONCE = (
+    AlertEvent.ESCALATED,
+    AlertEvent.ACK_ESCALATED,
+    AlertEvent.REPEATED,
+    AlertEvent.CANDIDATE,
+    AlertEvent.CANDIDATE_REMINDER,
+    AlertEvent.CONFIRMED,
+    AlertEvent.DECLINED,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +95,7 @@ def plan(
                     out.append(
                         Planned(
                             rec.alert_id,
-                            rec.version,
+                            v.alert.version,  # several versions of one alert may be planned at once
                             name,
                             channel,
                             target,
@@ -104,7 +112,15 @@ def plan(
         if topic and v.event is not AlertEvent.REPEATED:
             out.append(
                 Planned(
-                    rec.alert_id, rec.version, KAFKA_RECEIVER, "kafka", topic, "pending", now, v.alert, None
+                    rec.alert_id,
+                    v.alert.version,
+                    KAFKA_RECEIVER,
+                    "kafka",
+                    topic,
+                    "pending",
+                    now,
+                    v.alert,
+                    None,
                 )
             )
     return out, mutes

@@ -33,13 +33,41 @@ from waspada_notify.domain.model import (
 )
 from waspada_notify.domain.muting import Source
 from waspada_notify.domain.routing import Router, RouteTarget
-from waspada_shared.contracts.alert import Alert, AlertEvent, AlertStatus, Audience, Coverage, TopFactor
+from waspada_shared.contracts.alert import (
+    Alert,
+    AlertEvent,
+    AlertStatus,
+    Audience,
+    Candidate,
+    CandidateStatus,
+    Coverage,
+    TopFactor,
+)
 from waspada_shared.contracts.report import Category, Kind
 from waspada_shared.contracts.risk import RiskAssessed
 from waspada_shared.levels import Level
 
 Content = Callable[[AlertRecord], None]
 MAX_REPORT_IDS = 50
+AWAS_CANDIDATE = "awas_candidate"  # scoring's flag (domain.md §7.2)
+# Events a person asked for, or a decision: they name the version even when the level moved with it.
+_DECISION_EVENTS = (
+    AlertEvent.ACK_ESCALATED,
+    AlertEvent.CANDIDATE,
+    AlertEvent.CANDIDATE_REMINDER,
+    AlertEvent.CONFIRMED,
+    AlertEvent.DECLINED,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A person's answer to a Level-4 candidate; kept as an event, so a replay applies it again."""
+
+    confirm: bool
+    by: str
+    reason: str
+    at: datetime
 
 
 @dataclass(slots=True)
@@ -80,6 +108,8 @@ class World:
     received: dict[str, datetime] = field(default_factory=dict)
     ack_timeout_of: dict[str, timedelta] = field(default_factory=dict)
     unrouted: list[str] = field(default_factory=list)
+    # Recorded decisions by (group key, candidate report id): a replay meets them again.
+    decisions: dict[tuple[str, str], Decision] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -123,6 +153,16 @@ class World:
     def changed_groups(self) -> list[GroupState]:
         return [self.groups[k] for k in sorted(self.dirty_groups)]
 
+    def group_alerts(self, key: str) -> list[AlertRecord]:
+        return [a for a in (self.open_alert(key, aud) for aud in Audience) if a is not None]
+
+    def next_step(self) -> None:
+        """Forget what the last step changed: the next step's versions compare against the present."""
+        self.before.clear()
+        self.forced.clear()
+        self.received.clear()
+        self.ack_timeout_of.clear()
+
 
 def _top(a: RiskAssessed) -> list[TopFactor]:
     ranked = sorted((f for f in a.factors if f.contribution > 0), key=lambda f: -f.contribution)[:3]
@@ -151,16 +191,24 @@ def report_content(a: RiskAssessed) -> Content:
 
 
 class Engine:
-    def __init__(self, config: RoutingConfig, router: Router) -> None:
+    def __init__(self, config: RoutingConfig, router: Router, *, resolve_guard: bool = True) -> None:
         self.config = config
         self.router = router
         self.quiet = config.global_.resolve_timeout
         self.timeouts = config.ack_escalation.timeouts
+        self.candidates = config.candidates
+        # Quiet-time resolution waits group_interval (wall clock) after an alert's last version, so
+        # people see an alert before its end; a backtest turns that off (event time only).
+        self.resolve_guard = resolve_guard
 
     # --- assessments -----------------------------------------------------------------------------
 
-    def apply(self, world: World, a: RiskAssessed) -> bool:
-        """Apply one assessment to its region group; False when it is older than what was applied."""
+    def apply(self, world: World, a: RiskAssessed, clock: str | None = None) -> bool:
+        """Apply one assessment to its region group; False when it is older than what was applied.
+
+        `clock` names the event-time clock the assessment moves (its Kafka partition): the group's
+        quiet time is counted on it.
+        """
         key = group_key(a.region.province, a.region.regency, a.category.value)
         g = world.groups.get(key)
         if g is None:
@@ -179,14 +227,116 @@ class Engine:
             # alerts resolve first (as the sweep would have done), and this report starts afresh.
             g.level = Level.NORMAL
             self._resolve_group(world, g, Resolution.QUIET)
-        g.level = a.level
+        level = a.level
+        if g.candidate is CandidateStatus.CONFIRMED:
+            # A confirmed Level 4 holds while scoring keeps the region at siaga or above.
+            if level.rank >= Level.SIAGA.rank:
+                level = Level.AWAS
+            else:
+                g.candidate = g.candidate_report = None
+        g.level = level
+        if clock is not None:
+            g.clock = clock
         g.score = a.score
         g.last_assessed_at = a.assessed_at
         g.last_report_id = a.report_id
-        g.observe(a.level, a.occurred_at)
+        g.observe(level, a.occurred_at)
         world.dirty_groups.add(key)
         self._sync(world, g, report_content(a), a.occurred_at, a.received_at, a.report_id, None)
+        if AWAS_CANDIDATE in a.flags:
+            self._ask(world, g, a)
         return True
+
+    # --- Level-4 candidates ------------------------------------------------------------------------
+
+    def _ask(self, world: World, g: GroupState, a: RiskAssessed) -> None:
+        """Ask the province and national desks about Level 4 at once (one question per episode)."""
+        if g.level is Level.AWAS or g.candidate is not None:
+            return
+        g.candidate, g.candidate_report = CandidateStatus.PENDING, a.report_id
+        world.dirty_groups.add(g.key)
+        for audience in (Audience.PROVINCE, Audience.NATIONAL):
+            if world.open_alert(g.key, audience) is not None:
+                continue
+            target = self.router.targets({**self._labels(g), "escalation": audience.value}).get(audience)
+            if target is None:
+                world.unrouted.append(g.key)
+                continue
+            rec = self._new(
+                world, g, audience, target, a.occurred_at, f"candidate:{a.report_id}", Via.CANDIDATE
+            )
+            report_content(a)(rec)
+            world.received[rec.alert_id] = a.received_at
+        remind = self.candidates.decision_timeout if self.candidates.max_reminders else None
+        candidate = Candidate(
+            status=CandidateStatus.PENDING,
+            reasons=[p for p in a.reasons.split("; ") if "kandidat Level 4" in p] or ["kandidat Level 4"],
+            facts=a.reasons,
+            report_id=a.report_id,
+            requested_at=world.now,
+            remind_at=world.now + remind if remind else None,
+        )
+        for rec in world.group_alerts(g.key):
+            world.touch(rec)
+            rec.candidate = candidate
+            world.forced[rec.alert_id] = AlertEvent.CANDIDATE
+        recorded = world.decisions.get((g.key, a.report_id))
+        if recorded is not None:
+            self.decide(world, g, recorded)
+
+    def decide(self, world: World, g: GroupState, d: Decision) -> None:
+        """Apply a person's decision on the group's pending Level-4 candidate."""
+        status = CandidateStatus.CONFIRMED if d.confirm else CandidateStatus.DECLINED
+        event = AlertEvent.CONFIRMED if d.confirm else AlertEvent.DECLINED
+        g.candidate = status
+        world.dirty_groups.add(g.key)
+        for rec in world.group_alerts(g.key):
+            world.touch(rec)
+            if rec.candidate is not None:
+                rec.candidate = rec.candidate.model_copy(
+                    update={
+                        "status": status,
+                        "remind_at": None,
+                        "decided_at": d.at,
+                        "decided_by": d.by,
+                        "decision_reason": d.reason,
+                    }
+                )
+            world.forced[rec.alert_id] = event
+        at = g.last_qualifying_at or d.at
+        if d.confirm:
+            g.level = Level.AWAS
+            g.observe(Level.AWAS, at)
+            self._sync(world, g, lambda rec: None, at, None, f"confirm:{g.candidate_report}", None)
+            return
+        # Declined: a desk that was asked only because of the candidate is not told more.
+        targets = self.router.targets(self._labels(g)) if g.level is not Level.NORMAL else {}
+        for rec in world.group_alerts(g.key):
+            if rec.via is Via.CANDIDATE and rec.audience not in targets:
+                self._resolve(world, rec, Resolution.CANDIDATE_DECLINED)
+
+    def remind(self, world: World) -> None:
+        """Remind the desks of candidates still undecided after the decision timeout (wall clock)."""
+        now, cfg = world.now, self.candidates
+        for rec in sorted(world.firing(), key=lambda r: r.alert_id):
+            c = rec.candidate
+            if (
+                c is None
+                or c.status is not CandidateStatus.PENDING
+                or c.remind_at is None
+                or c.remind_at > now
+                or rec.audience is Audience.REGENCY
+            ):
+                continue
+            world.touch(rec)
+            n = c.reminders + 1
+            rec.candidate = c.model_copy(
+                update={
+                    "reminders": n,
+                    "remind_at": now + cfg.decision_timeout if n < cfg.max_reminders else None,
+                }
+            )
+            world.forced[rec.alert_id] = AlertEvent.CANDIDATE_REMINDER
 
     def _labels(self, g: GroupState, escalation: str = "") -> dict[str, str]:
         return {
@@ -312,6 +462,7 @@ class Engine:
         world.open.pop((rec.group_key, rec.audience), None)
 
     def _resolve_group(self, world: World, g: GroupState, why: Resolution) -> None:
+        g.candidate = g.candidate_report = None  # the episode is over: a new one asks again
         for audience in Audience:
             cur = world.open_alert(g.key, audience)
             if cur is not None:
@@ -325,6 +476,7 @@ class Engine:
         pairs: Iterable[tuple[str, Category]],
         t: datetime,
         national: Iterable[Category] = (),
+        clock: str | None = None,
     ) -> None:
         """Re-evaluate at event time `t` the province roll-ups of these (province, category) pairs, and
         the national roll-ups of their categories (and of `national`).
@@ -359,6 +511,7 @@ class Engine:
                     t,
                     cfg.province.min_regencies,
                     cfg.province.window,
+                    clock=clock,
                 )
         if cfg.national.enabled:
             since = t - cfg.national.window
@@ -401,12 +554,16 @@ class Engine:
         needed: int = 2,
         window: timedelta = timedelta(hours=72),
         reach: list[datetime] | None = None,
+        clock: str | None = None,
     ) -> None:
         g = world.groups.get(key)
         if g is None:
             if not members:
                 return
             g = world.groups[key] = GroupState(key, coverage, province, None, category)
+        if clock is not None and g.clock != clock:
+            g.clock = clock  # a province's roll-up lapses on the clock its regencies move
+            world.dirty_groups.add(key)
         level = Level.NORMAL
         if members:
             level = Level.from_rank(max(minimum.rank, *(m.level.rank for m in members.values())))
@@ -454,21 +611,27 @@ class Engine:
 
     # --- the sweep (time passes) -----------------------------------------------------------------
 
-    def resolve_quiet(self, world: World, t: datetime) -> None:
-        """Resolve region alerts with no qualifying report within the quiet time before event time t.
+    def resolve_quiet(
+        self, world: World, t: datetime | Callable[[GroupState], datetime | None], clock: str | None = None
+    ) -> None:
+        """Resolve region alerts with no qualifying report within the quiet time before event time t
+        (one time, or each group's own clock); with `clock`, only the groups on that clock.
 
-        Not sooner than `group_interval` (wall clock) after the alert's last version or report: a
-        backfill of old reports does not fire and resolve within seconds, and people see the alert
-        before its end.
+        Not sooner than `group_interval` (wall clock) after the alert's last version or report, unless
+        the guard is off: a backfill of old reports does not fire and resolve within seconds, and
+        people see the alert before its end.
         """
         for g in list(world.groups.values()):
-            if g.coverage is not Coverage.REGION:
+            if g.coverage is not Coverage.REGION or (clock is not None and g.clock != clock):
+                continue
+            now_t = t(g) if callable(t) else t
+            if now_t is None:
                 continue
             last = g.last_qualifying_at
-            if last is not None and t - last <= self.quiet:
+            if last is not None and now_t - last <= self.quiet:
                 continue
-            open_ = [a for a in (world.open_alert(g.key, aud) for aud in Audience) if a is not None]
-            if any(
+            open_ = world.group_alerts(g.key)
+            if self.resolve_guard and any(
                 world.now < max(a.updated_at, a.active_at or a.updated_at) + a.group_interval for a in open_
             ):
                 continue
@@ -566,7 +729,7 @@ class Engine:
             return forced or AlertEvent.FIRED
         if rec.status is AlertStatus.RESOLVED:
             return AlertEvent.RESOLVED if before.firing else None
-        if forced is AlertEvent.ACK_ESCALATED:
+        if forced in _DECISION_EVENTS:
             return forced
         if rec.level.rank != before.level.rank:
             return AlertEvent.ESCALATED if rec.level.rank > before.level.rank else AlertEvent.DEESCALATED
@@ -589,10 +752,9 @@ class Engine:
             if event is None:
                 records.append(rec)  # touched: report ids, score, acknowledgement state may have changed
                 continue
-            if before is not None and event in (
-                AlertEvent.ESCALATED,
-                AlertEvent.DEESCALATED,
-                AlertEvent.RESOLVED,
+            if before is not None and (
+                event in (AlertEvent.ESCALATED, AlertEvent.DEESCALATED, AlertEvent.RESOLVED)
+                or rec.level is not before.level
             ):
                 rec.previous_level = before.level
             rec.version += 1

@@ -20,6 +20,8 @@ from waspada_shared.contracts.alert import (
     AlertEvent,
     AlertStatus,
     Audience,
+    Candidate,
+    CandidateStatus,
     Coverage,
     TopFactor,
 )
@@ -34,11 +36,13 @@ _UP = {Audience.REGENCY: Audience.PROVINCE, Audience.PROVINCE: Audience.NATIONAL
 class Via(StrEnum):
     ROUTE = "route"  # the route tree sends this level to this audience
     ACK_ESCALATION = "ack_escalation"  # created because the audience below did not acknowledge
+    CANDIDATE = "candidate"  # created to ask this desk about a Level-4 candidate
 
 
 class Resolution(StrEnum):
     QUIET = "quiet"  # no qualifying report for the quiet time (event time)
     ROLLUP_ENDED = "rollup_ended"  # fewer members than the roll-up needs within its window
+    CANDIDATE_DECLINED = "candidate_declined"  # the desk was asked only about Level 4, which was declined
 
 
 def group_key(province: str, regency: str | None, category: str) -> str:
@@ -73,6 +77,11 @@ class GroupState:
     last_report_id: str | None = None
     # Event time of the last report at each level (waspada and up): resolution and roll-ups use them.
     reached: dict[Level, datetime] = field(default_factory=dict)
+    # The Level-4 question of the current episode (until the group's alerts resolve) and its report.
+    candidate: CandidateStatus | None = None
+    candidate_report: str | None = None
+    # The event-time clock the group's reports move (their Kafka partition): quiet time counts on it.
+    clock: str | None = None
 
     def copy(self) -> GroupState:
         return replace(self, reached=dict(self.reached))
@@ -162,6 +171,8 @@ class AlertRecord(BaseModel):
     acknowledged_at: datetime | None = None
     acknowledged_by: str | None = None
     ack_note: str | None = None
+    # Level-4 candidate
+    candidate: Candidate | None = None
 
     @property
     def firing(self) -> bool:
@@ -222,6 +233,7 @@ class AlertRecord(BaseModel):
             acknowledged_at=self.acknowledged_at,
             acknowledged_by=self.acknowledged_by,
             resolved_at=self.resolved_at,
+            candidate=self.candidate,
         )
 
     @classmethod
@@ -249,4 +261,5 @@ class AlertRecord(BaseModel):
             event=alert.event,
             created_at=alert.updated_at,
             updated_at=alert.updated_at,
+            candidate=alert.candidate,
         )

@@ -17,6 +17,7 @@ from typing import Protocol
 from waspada_notify.domain.config import InhibitRule
 from waspada_notify.domain.matchers import Matcher, matches_all
 from waspada_notify.domain.model import AlertRecord
+from waspada_shared.contracts.alert import CandidateStatus
 from waspada_shared.levels import Level
 
 
@@ -108,5 +109,7 @@ class Muter:
         for s in self.silences:
             if s.mutes(labels, now):
                 return Mute("silenced", s.silence_id)
+        if alert.candidate is not None and alert.candidate.status is CandidateStatus.PENDING:
+            return None  # a question to a desk is never spoken for by another alert
         source = self.inhibition.source_for(alert)
         return Mute("inhibited", source.alert_id) if source else None

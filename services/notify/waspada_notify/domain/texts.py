@@ -110,7 +110,38 @@ def title(r: AlertRecord, event: AlertEvent) -> str:
         return f"Belum ditanggapi, {r.level.label}: {subject}"
     if event is AlertEvent.REPEATED:
         return f"Pengingat, {r.level.label}: {subject}"
+    if event is AlertEvent.CANDIDATE:
+        return f"Kandidat Level 4 — perlu keputusan: {subject}"
+    if event is AlertEvent.CANDIDATE_REMINDER:
+        return f"Pengingat: Kandidat Level 4 belum diputuskan: {subject}"
+    if event is AlertEvent.CONFIRMED:
+        return f"Level 4 (Awas) dikonfirmasi: {subject}"
+    if event is AlertEvent.DECLINED:
+        return f"Kandidat Level 4 ditolak, {r.level.label}: {subject}"
     return f"{r.level.label}: {subject}"
+
+
+def _candidate(r: AlertRecord, event: AlertEvent) -> str | None:
+    """The sentence about a Level-4 candidate, for the events that concern it."""
+    c = r.candidate
+    if c is None:
+        return None
+    if event is AlertEvent.CANDIDATE:
+        return (
+            f"Kandidat Level 4 (Awas): {'; '.join(c.reasons)}. Perlu keputusan Tim Terpadu provinsi atau "
+            "Ditjen Polpum Kemendagri: konfirmasi Level 4 atau tolak dengan alasan."
+        )
+    if event is AlertEvent.CANDIDATE_REMINDER:
+        return (
+            f"Belum ada keputusan atas kandidat Level 4 sejak {local_time(c.requested_at, r.province)} "
+            f"(pengingat ke-{c.reminders}): konfirmasi Level 4 atau tolak dengan alasan."
+        )
+    if event is AlertEvent.CONFIRMED and c.decided_at:
+        why = f": {c.decision_reason.rstrip('.')}" if c.decision_reason else ""
+        return f"Level 4 (Awas) dikonfirmasi oleh {c.decided_by} pada {local_time(c.decided_at, r.province)}{why}."
+    if event is AlertEvent.DECLINED and c.decided_at:
+        return f"Kandidat Level 4 ditolak oleh {c.decided_by} pada {local_time(c.decided_at, r.province)}. Alasan: {c.decision_reason}."
+    return None
 
 
 def _members(r: AlertRecord) -> str:
@@ -120,6 +151,10 @@ def _members(r: AlertRecord) -> str:
 
 
 def _resolution(r: AlertRecord, quiet: timedelta) -> str:
+    if r.resolution is Resolution.CANDIDATE_DECLINED:
+        c = r.candidate
+        why = f" Alasan: {c.decision_reason}." if c and c.decision_reason else ""
+        return f"Kandidat Level 4 ditolak; desk ini tidak lagi menerima peringatan ini.{why}"
     if r.resolution is Resolution.ROLLUP_ENDED:
         return "Eskalasi tidak lagi meluas ke beberapa wilayah dalam jendela waktu yang ditetapkan; peringatan gabungan selesai."
     return (
@@ -150,6 +185,8 @@ def summary(
         parts.append("Pengingat: peringatan ini masih berlaku.")
     elif event is AlertEvent.ACKNOWLEDGED and r.acknowledged_at:
         parts.append(f"Ditanggapi oleh {r.acknowledged_by} pada {local_time(r.acknowledged_at, r.province)}.")
+    elif (about := _candidate(r, event)) is not None:
+        parts.append(about)
     if r.coverage is Coverage.REGION:
         if r.report_summary:
             parts.append(r.report_summary.rstrip(".") + ".")
