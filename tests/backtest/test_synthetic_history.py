@@ -29,7 +29,9 @@ from backtest.measure import Diff, Figures, RunData, differences, figures
 from backtest.replay import Mode, replay, replay_twice
 from backtest.settings import BacktestSettings
 
-pytestmark = pytest.mark.stack
+# Three replays in the module fixture, whose setup counts against the first test's timeout: on a
+# loaded 2-core machine they can take several minutes.
+pytestmark = [pytest.mark.stack, pytest.mark.timeout(900)]
 
 
 @dataclass(frozen=True, repr=False)  # a failing test prints its fixture: not 3,000 reports
@@ -53,11 +55,11 @@ async def outcome() -> AsyncIterator[Outcome]:
         backtest_notify_port=28187,
     )
     batch, day = await replay_twice(
-        settings.target("backtest-test"), reports, Mode.BATCH, Mode.DAY, timeout=240
+        settings.target("backtest-test"), reports, Mode.BATCH, Mode.DAY, timeout=600
     )
     assert not batch.submitted.rejected and not day.submitted.rejected
     crashed = await replay(
-        settings.target("backtest-test-kill"), reports, Mode.KAFKA, kill_midway=True, timeout=240
+        settings.target("backtest-test-kill"), reports, Mode.KAFKA, kill_midway=True, timeout=600
     )
     yield Outcome(
         batch.data,
