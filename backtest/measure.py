@@ -207,6 +207,7 @@ class Figures(BaseModel):
     levels_per_year: dict[str, dict[str, int]]
     alerts_per_audience_year: dict[str, dict[str, int]]
     alerts_per_province_month: dict[str, dict[str, int]]  # audience -> "PP YYYY-MM" -> alerts
+    alerts_per_province_month_summary: dict[str, Distribution]  # audience -> over its province-months
     province_alerts_per_province_month: Distribution
     precision_siaga_province_national: Ratio
     recall_1_death: Ratio
@@ -400,6 +401,7 @@ def figures(data: RunData) -> Figures:
         levels_per_year=levels_per_year(data.assessments),
         alerts_per_audience_year=alerts_per_audience_year(data.alerts),
         alerts_per_province_month=per_month,
+        alerts_per_province_month_summary={aud: distribution(cells) for aud, cells in per_month.items()},
         province_alerts_per_province_month=distribution(per_month.get("province", {})),
         precision_siaga_province_national=precision_siaga(data.reports, data.versions),
         recall_1_death=recall(data.reports, data.assessments, 1),

@@ -56,10 +56,16 @@ def render(figs: Figures, checks: list[Check] | None = None, meta: dict[str, Any
             ],
         )
     )
-    d = figs.province_alerts_per_province_month
+    out.append("\nAlerts per province-month (province-months with at least one alert)")
     out.append(
-        f"\nProvince alerts per province-month: {d.cells} province-months with alerts,"
-        f" median {d.median}, p90 {d.p90}, max {d.max}; busiest: {'; '.join(d.worst) or '-'}"
+        table(
+            ["audience", "province-months", "median", "p90", "max", "busiest"],
+            [
+                [aud, str(d.cells), str(d.median), str(d.p90), str(d.max), "; ".join(d.worst[:3])]
+                for aud in audiences
+                if (d := figs.alerts_per_province_month_summary.get(aud)) is not None
+            ],
+        )
     )
     out.append("\nFigures")
     out.append(
