@@ -1,6 +1,7 @@
 # Local development entry points; the work is done by deploy/local/*.sh.
 #   make up [S="kafka postgres"]   start all (or some) processes, return when ready
 #   make test [ARGS="tests/unit -x"]
+#   make backtest FILE=reports.jsonl [EXPECT=expectations.json] [MODE=batch|day|report|kafka] [ARGS=...]
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
@@ -9,12 +10,15 @@ STACK := deploy/local/stack.sh
 PY    := .venv/bin/python
 S     ?=
 ARGS  ?=
+FILE  ?=
+EXPECT ?=
+MODE  ?= batch
 
-.PHONY: help setup up down status clean demo test test-faults bench lint
+.PHONY: help setup up down status clean demo test test-faults bench backtest lint
 
 help:
-	@sed -n '2,4s/^# \{0,1\}//p' Makefile
-	@echo "targets: setup up down status clean demo test test-faults bench lint"
+	@sed -n '2,5s/^# \{0,1\}//p' Makefile
+	@echo "targets: setup up down status clean demo test test-faults bench backtest lint"
 
 setup:
 	@$(STACK) setup
@@ -46,6 +50,12 @@ test-faults:
 bench: up
 	$(PY) bench/run.py
 
+# Replays FILE through scratch intake/scoring/notify processes (ports 2818x, database waspada_backtest,
+# a fresh topic prefix) against the stack's Kafka and PostgreSQL; docs/backtest.md.
+backtest: up
+	@[[ -n "$(FILE)" ]] || { echo "usage: make backtest FILE=reports.jsonl [EXPECT=expectations.json] [MODE=batch]" >&2; exit 2; }
+	$(PY) -m backtest "$(FILE)" --mode $(MODE) $(if $(EXPECT),--expect "$(EXPECT)") $(ARGS)
+
 lint: setup
 	.venv/bin/ruff check .
-	.venv/bin/mypy libs services
+	.venv/bin/mypy libs services backtest

@@ -1,6 +1,7 @@
 """Benchmarks of SPEC §9 against real processes on this machine (`make bench`).
 
-Runs its own intake, scoring, notify and webhook receiver processes (ports 28080-28089) on a fresh
+Runs its own intake, scoring, notify and webhook receiver processes (ports 28080-28089, through
+`backtest/harness.py`, shared with `make backtest`) on a fresh
 database `waspada_bench` and a fresh topic prefix, against the local stack's Kafka and PostgreSQL,
 so results do not depend on earlier data. Phases (each about BENCH_SECONDS long):
 
@@ -17,9 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -29,18 +28,16 @@ import asyncpg
 import httpx
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 import http_intake
 from reports import synthetic_report
 
-from waspada_shared.topics import ALL_TOPICS
+from backtest.harness import Target, create_topics, delete_topics, poll, scratch
 
-ROOT = Path(__file__).resolve().parents[1]
 PORTS = {"intake": 28080, "scoring": 28081, "notify": 28082, "receiver": 28089}
-PARTITIONS = 4
 
 
 class BenchSettings(BaseSettings):
@@ -61,102 +58,6 @@ def percentile(values: list[float], q: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-class Services:
-    """The bench's own service processes, on their own database and topic prefix."""
-
-    def __init__(self, s: BenchSettings, prefix: str, dsn: str) -> None:
-        self.s, self.prefix, self.dsn = s, prefix, dsn
-        self.procs: dict[str, subprocess.Popen[bytes]] = {}
-
-    def env(self, port: int) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(
-            WASPADA_PROFILE="local",
-            WASPADA_KAFKA_BOOTSTRAP=self.s.waspada_kafka_bootstrap,
-            WASPADA_DATABASE_URL=self.dsn,
-            WASPADA_TOPIC_PREFIX=self.prefix,
-            WASPADA_HTTP_PORT=str(port),
-            WASPADA_RECEIVER_PORT=str(PORTS["receiver"]),
-            WASPADA_DEMO_WEBHOOK_URL=f"http://127.0.0.1:{PORTS['receiver']}/hook",
-            WASPADA_LOG_LEVEL="WARNING",
-            WASPADA_DEFAULT_RATE_LIMIT="1000000",  # measure the service, not the per-key limit
-        )
-        return env
-
-    def spawn(self) -> None:
-        logs = ROOT / ".local" / "log"
-        logs.mkdir(parents=True, exist_ok=True)
-        modules = {
-            "receiver": "waspada_notify.demo_receiver",
-            "intake": "waspada_intake",
-            "scoring": "waspada_scoring",
-            "notify": "waspada_notify",
-        }
-        for name, module in modules.items():
-            with open(logs / f"bench-{name}.log", "ab") as out:  # the child keeps its own descriptor
-                self.procs[name] = subprocess.Popen(
-                    [sys.executable, "-m", module],
-                    env=self.env(PORTS[name]),
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                )
-
-    async def start(self) -> None:
-        self.spawn()
-        async with httpx.AsyncClient(timeout=2.0) as http:
-            for name in ("intake", "scoring", "notify"):
-                deadline = time.monotonic() + 60
-                while True:
-                    try:
-                        if (await http.get(f"http://127.0.0.1:{PORTS[name]}/readyz")).status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        pass
-                    if time.monotonic() > deadline or self.procs[name].poll() is not None:
-                        raise RuntimeError(f"bench {name} did not get ready; see .local/log/bench-{name}.log")
-                    await asyncio.sleep(0.2)
-
-    def rss_mb(self) -> dict[str, float]:
-        out = {}
-        for name, p in self.procs.items():
-            try:
-                for line in Path(f"/proc/{p.pid}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        out[name] = round(int(line.split()[1]) / 1024, 1)
-            except OSError:
-                pass
-        return out
-
-    def stop(self) -> None:
-        for p in self.procs.values():
-            p.terminate()
-        for p in self.procs.values():
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-
-
-async def create_topics(bootstrap: str, names: list[str]) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(n, PARTITIONS, 1) for n in names])
-    finally:
-        await admin.close()
-
-
-async def delete_topics(bootstrap: str, names: list[str]) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.delete_topics(names)
-    except Exception as exc:  # cleanup only
-        log(f"could not delete bench topics: {exc}")
-    finally:
-        await admin.close()
 
 
 async def produce(bootstrap: str, topic: str, values: list[bytes], keys: list[bytes]) -> float:
@@ -235,18 +136,18 @@ async def phase_throughput(
 async def wait_idle(pool: asyncpg.Pool, timeout: float = 300.0) -> None:
     """Wait until every stored report is assessed and decided and no delivery is pending, so that one
     phase's backlog does not eat the next phase's CPU."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    async def idle() -> bool:
         row = await pool.fetchrow(
             "SELECT (SELECT count(*) FROM intake.reports) AS stored,"
             " (SELECT count(*) FROM notify.processed) AS decided,"
             " (SELECT count(*) FROM notify.deliveries WHERE status IN ('pending', 'sending')) AS pending"
         )
         assert row is not None
-        if row["decided"] >= row["stored"] and row["pending"] == 0:
-            return
-        await asyncio.sleep(0.5)
-    log("pipeline did not drain before the next phase")
+        return bool(row["decided"] >= row["stored"] and row["pending"] == 0)
+
+    if not await poll(idle, timeout, 0.5):
+        log("pipeline did not drain before the next phase")
 
 
 async def scrape_histogram(metric: str, port: int) -> list[tuple[float, float]]:
@@ -280,14 +181,15 @@ def quantile_between(
 async def main() -> int:
     s = BenchSettings()
     rng = random.Random(20241127)
-    prefix = f"bench{int(time.time())}."
-    admin_dsn = s.waspada_database_url
-    dsn = admin_dsn.rsplit("/", 1)[0] + "/waspada_bench"
-    conn = await asyncpg.connect(admin_dsn)
-    await conn.execute("DROP DATABASE IF EXISTS waspada_bench WITH (FORCE)")
-    await conn.execute("CREATE DATABASE waspada_bench")
-    await conn.close()
-    await create_topics(s.waspada_kafka_bootstrap, [prefix + t for t in ALL_TOPICS])
+    target = Target(
+        bootstrap=s.waspada_kafka_bootstrap,
+        admin_dsn=s.waspada_database_url,
+        database="waspada_bench",
+        prefix=f"bench{int(time.time())}.",
+        ports=PORTS,
+        log_name="bench",
+    )
+    prefix = target.prefix
 
     n = int(5000 * s.bench_seconds)
     log(f"generating {n} synthetic reports")
@@ -296,14 +198,13 @@ async def main() -> int:
     keys = [r["region"]["province"].encode() for r in reports]
     result: dict[str, Any] = {"bench_seconds": s.bench_seconds, "reports": n}
 
-    log("phase 1: baseline aiokafka passthrough")
-    result["baseline_rps"] = round(await phase_baseline(s, prefix, values, keys), 1)
-    log(f"  baseline {result['baseline_rps']:.0f} msg/s")
+    async with scratch(target, services=False) as services:
+        log("phase 1: baseline aiokafka passthrough")
+        result["baseline_rps"] = round(await phase_baseline(s, prefix, values, keys), 1)
+        log(f"  baseline {result['baseline_rps']:.0f} msg/s")
 
-    services = Services(s, prefix, dsn)
-    try:
         await services.start()
-        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2)
+        pool = await asyncpg.create_pool(target.dsn, min_size=1, max_size=2)
         assert pool is not None
         log(f"phase 2: {n} reports through reports.submitted.v1 to alert decisions")
         tp = await phase_throughput(s, prefix, pool, values, keys)
@@ -311,17 +212,17 @@ async def main() -> int:
         log(f"  end to end {result['throughput_rps']:.0f} reports/s")
 
         await wait_idle(pool)
-        target = http_intake.Target("127.0.0.1", PORTS["intake"], "demo-admin")
+        http_target = http_intake.Target("127.0.0.1", PORTS["intake"], "demo-admin")
         log("phase 3: HTTP single reports, closed loop")
         single = await http_intake.closed_loop(
-            target, s.bench_seconds, s.bench_http_concurrency, f"{prefix}s", 0
+            http_target, s.bench_seconds, s.bench_http_concurrency, f"{prefix}s", 0
         )
         result["http_rps"] = single["accepted_per_s"]
         log(f"  {result['http_rps']:.0f} accepted/s")
 
         await wait_idle(pool)
         log("phase 4: HTTP at 500 reports/s, open loop")
-        rate = await http_intake.open_loop(target, s.bench_seconds, 500, f"{prefix}r")
+        rate = await http_intake.open_loop(http_target, s.bench_seconds, 500, f"{prefix}r")
         result.update(p50_ms=rate["p50_ms"], p99_ms=rate["p99_ms"], p99_accepted_per_s=rate["accepted_per_s"])
         log(f"  p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms")
 
@@ -329,7 +230,7 @@ async def main() -> int:
         log("phase 5: 200 reports/s, receipt to webhook delivery")
         metric = "waspada_notify_receipt_to_delivery_seconds"
         before = await scrape_histogram(metric, PORTS["notify"])
-        await http_intake.open_loop(target, s.bench_seconds, 200, f"{prefix}l")
+        await http_intake.open_loop(http_target, s.bench_seconds, 200, f"{prefix}l")
         await asyncio.sleep(2.0)  # let the last deliveries of the phase complete
         q99, count = quantile_between(before, await scrape_histogram(metric, PORTS["notify"]), 0.99)
         result.update(delivery_p99_ms=q99, deliveries=count)
@@ -337,9 +238,6 @@ async def main() -> int:
         result["rss_mb"] = services.rss_mb()
         log(f"  RSS MB: {result['rss_mb']}")
         await pool.close()
-    finally:
-        services.stop()
-        await delete_topics(s.waspada_kafka_bootstrap, [prefix + t for t in ALL_TOPICS])
     result["targets_met"] = {
         "throughput>=5000": result.get("throughput_rps", 0) >= 5000,
         "throughput>=baseline/2": result.get("throughput_rps", 0) >= result["baseline_rps"] / 2,

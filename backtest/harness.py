@@ -1,0 +1,233 @@
+"""The scratch pipeline shared by `make bench` and `make backtest`: the real intake, scoring and notify
+processes (and, for the bench, the demo webhook receiver) on their own ports, their own PostgreSQL
+database and their own topic prefix, against the local stack's Kafka and PostgreSQL.
+
+Nothing here touches the live `waspada` database or unprefixed topics: a run can neither disturb the
+running stack nor be disturbed by its data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import asyncpg
+import httpx
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaConnectionError
+
+from waspada_shared.topics import ALL_TOPICS
+
+ROOT = Path(__file__).resolve().parents[1]
+PARTITIONS = 4
+MODULES = {
+    "receiver": "waspada_notify.demo_receiver",
+    "intake": "waspada_intake",
+    "scoring": "waspada_scoring",
+    "notify": "waspada_notify",
+}
+# The three services answer /readyz; the receiver has no readiness endpoint.
+READY = ("intake", "scoring", "notify")
+T = TypeVar("T")
+
+
+async def poll(probe: Callable[[], Awaitable[T | None]], timeout: float, interval: float = 0.25) -> T | None:
+    """Poll `probe` until it returns something truthy (returned) or `timeout` seconds pass (None): the
+    pipeline's progress is in other processes' tables, with no event to await."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await probe()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            return None
+        await asyncio.sleep(interval)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the scratch pipeline runs: the shared Kafka and PostgreSQL, and a name for this tool's
+    database, topic prefix, ports and log files."""
+
+    bootstrap: str
+    admin_dsn: str  # any database of the server, used to create and drop the scratch one
+    database: str  # e.g. waspada_bench, waspada_backtest
+    prefix: str  # topic and consumer group prefix, e.g. "backtest1733100000."
+    ports: Mapping[str, int]  # service name -> HTTP port; a name absent here is not started
+    log_name: str  # .local/log/<log_name>-<service>.log
+    env: Mapping[str, str] = field(default_factory=dict)  # extra WASPADA_* settings for every service
+
+    @property
+    def dsn(self) -> str:
+        return self.admin_dsn.rsplit("/", 1)[0] + "/" + self.database
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    @property
+    def topics(self) -> list[str]:
+        return [self.prefix + t for t in ALL_TOPICS]
+
+
+class Services:
+    """The scratch pipeline's service processes; `kill` and `restart` let a run crash them midway."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def env(self, port: int) -> dict[str, str]:
+        t = self.target
+        env = dict(os.environ)
+        env.update(
+            WASPADA_PROFILE="local",
+            WASPADA_KAFKA_BOOTSTRAP=t.bootstrap,
+            WASPADA_DATABASE_URL=t.dsn,
+            WASPADA_TOPIC_PREFIX=t.prefix,
+            WASPADA_HTTP_PORT=str(port),
+            WASPADA_LOG_LEVEL="WARNING",
+            WASPADA_DEFAULT_RATE_LIMIT="1000000",  # measure the pipeline, not the per-key limit
+        )
+        if "receiver" in t.ports:
+            env.update(
+                WASPADA_RECEIVER_PORT=str(t.ports["receiver"]),
+                WASPADA_DEMO_WEBHOOK_URL=f"{t.url('receiver')}/hook",
+            )
+        env.update(t.env)
+        return env
+
+    def spawn(self, name: str) -> None:
+        logs = ROOT / ".local" / "log"
+        logs.mkdir(parents=True, exist_ok=True)
+        with open(logs / f"{self.target.log_name}-{name}.log", "ab") as out:  # the child keeps its own fd
+            self.procs[name] = subprocess.Popen(
+                [sys.executable, "-m", MODULES[name]],
+                env=self.env(self.target.ports[name]),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    async def wait_ready(self, names: tuple[str, ...] | None = None, timeout: float = 60.0) -> None:
+        names = names or tuple(n for n in READY if n in self.procs)
+        async with httpx.AsyncClient(timeout=2.0) as http:
+            for name in names:
+                hint = f"see .local/log/{self.target.log_name}-{name}.log"
+
+                async def ready(name: str = name, hint: str = hint) -> bool:
+                    if self.procs[name].poll() is not None:
+                        raise RuntimeError(f"{self.target.log_name} {name} exited while starting; {hint}")
+                    try:
+                        return (await http.get(f"{self.target.url(name)}/readyz")).status_code == 200
+                    except httpx.HTTPError:
+                        return False
+
+                if not await poll(ready, timeout, 0.2):
+                    raise RuntimeError(f"{self.target.log_name} {name} did not get ready; {hint}")
+
+    async def start(self) -> None:
+        for name in MODULES:
+            if name in self.target.ports:
+                self.spawn(name)
+        await self.wait_ready()
+
+    def kill(self, name: str) -> None:
+        """SIGKILL, as a crash: no shutdown hooks, no offset commits, no flushing."""
+        proc = self.procs[name]
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+
+    async def restart(self, name: str) -> None:
+        self.spawn(name)
+        await self.wait_ready((name,) if name in READY else ())
+
+    def rss_mb(self) -> dict[str, float]:
+        out = {}
+        for name, p in self.procs.items():
+            try:
+                for line in Path(f"/proc/{p.pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        out[name] = round(int(line.split()[1]) / 1024, 1)
+            except OSError:
+                pass
+        return out
+
+    def stop(self) -> None:
+        for p in self.procs.values():
+            if p.poll() is None:
+                p.terminate()
+        for p in self.procs.values():
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
+async def create_topics(
+    bootstrap: str, names: list[str], partitions: int = PARTITIONS, timeout: float = 120.0
+) -> None:
+    """Create the topics, waiting up to `timeout` seconds for the broker: the shared Kafka may be
+    restarting (fault tests on the same stack stop it briefly)."""
+
+    async def created() -> bool:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        try:
+            await admin.start()
+        except KafkaConnectionError:
+            return False
+        try:
+            await admin.create_topics([NewTopic(n, partitions, 1) for n in names])
+        finally:
+            await admin.close()
+        return True
+
+    if not await poll(created, timeout, 1.0):
+        raise RuntimeError(f"Kafka at {bootstrap} not reachable for {timeout:.0f}s")
+
+
+async def delete_topics(bootstrap: str, names: list[str]) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.delete_topics(names)
+    except Exception as exc:  # cleanup only: a leftover prefixed topic harms nobody
+        print(f"[harness] could not delete topics: {exc}", file=sys.stderr, flush=True)
+    finally:
+        await admin.close()
+
+
+async def fresh_database(admin_dsn: str, database: str) -> None:
+    """Drop and create the scratch database; each service migrates its own schema on start."""
+    if not database.replace("_", "").isalnum() or database == "waspada":
+        raise ValueError(f"refusing to recreate database {database!r}")
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        await conn.close()
+
+
+@asynccontextmanager
+async def scratch(target: Target, *, services: bool = True) -> AsyncIterator[Services]:
+    """A fresh database and topics, the services started on them; everything stopped and the topics
+    deleted on the way out (the database stays, for inspection, until the next run recreates it)."""
+    await fresh_database(target.admin_dsn, target.database)
+    await create_topics(target.bootstrap, target.topics)
+    procs = Services(target)
+    try:
+        if services:
+            await procs.start()
+        yield procs
+    finally:
+        procs.stop()
+        await delete_topics(target.bootstrap, target.topics)
