@@ -35,4 +35,7 @@ class BacktestSettings(BaseSettings):
                 "notify": self.backtest_notify_port,
             },
             log_name=name,
+            # Event time only: the wall-clock wait before quiet-time resolution is for people, and would
+            # make what resolves depend on how long the replay takes.
+            env={"WASPADA_RESOLVE_GUARD": "false"},
         )

@@ -95,3 +95,18 @@ async def test_every_batching_of_a_history_gives_the_same_alerts(stack: Stack, h
     assert {"fired", "resolved", "candidate", "escalated"} <= events  # quiet time, candidates, levels
     for name, got in results.items():
         assert got == results["one per assessment"], name
+
+
+async def test_simultaneous_siaga_reports_of_one_province_leave_one_mark(stack: Stack, hook: Hook) -> None:
+    """Two regencies of a province at siaga at the same instant, in one batch: one national mark."""
+    async with fresh_processor(stack, hook) as (processor, pool):
+        at = T + timedelta(days=2)
+        await processor.process(
+            [
+                assessed(Level.SIAGA, regency="19.06", at=at, report_id="s-1"),
+                assessed(Level.AWAS, regency="19.02", at=at, report_id="s-2"),
+            ],
+            NOW,
+        )
+        rows = await pool.fetch("SELECT province, rank FROM marks")
+        assert [(r["province"], r["rank"]) for r in rows] == [("19", Level.AWAS.rank)]

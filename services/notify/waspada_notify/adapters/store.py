@@ -154,9 +154,14 @@ async def load_marks(
     return out
 
 
-async def save_marks(conn: Conn, marks: Sequence[tuple[Category, Mark]]) -> None:
-    if not marks:
+async def save_marks(conn: Conn, new: Sequence[tuple[Category, Mark]]) -> None:
+    strongest: dict[tuple[Category, datetime, str], int] = {}  # one row per key in one statement
+    for c, m in new:
+        key = (c, m.at, m.province)
+        strongest[key] = max(m.rank, strongest.get(key, 0))
+    if not strongest:
         return
+    marks = [(c, Mark(at, province, rank)) for (c, at, province), rank in strongest.items()]
     await conn.execute(
         "INSERT INTO marks (category, province, at, rank)"
         " SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::smallint[])"
