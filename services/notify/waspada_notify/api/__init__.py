@@ -6,7 +6,7 @@ An alert belongs to its province, and a cross-province roll-up to each province 
 
 from fastapi import APIRouter
 
-from waspada_notify.api import alerts, cap, silences, summary
+from waspada_notify.api import alerts, cap, silences, summary, whoami
 from waspada_notify.api.context import ApiContext
 from waspada_shared.keys import KeyStore
 
@@ -17,4 +17,5 @@ def build_router(keys: KeyStore, ctx: ApiContext) -> APIRouter:
     router.include_router(cap.router(keys, ctx))
     router.include_router(silences.router(keys, ctx))
     router.include_router(summary.router(keys, ctx))
+    router.include_router(whoami.router(keys))
     return router
