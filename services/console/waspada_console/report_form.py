@@ -117,6 +117,9 @@ def to_report(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     if lat or lon:
         location: dict[str, float] = {}
         for name, value in (("lat", lat), ("lon", lon)):
+            if not value:
+                errors[f"location.{name}"] = "isi lintang dan bujur bersama-sama"
+                continue
             try:
                 location[name] = float(value.replace(",", "."))
             except ValueError:
