@@ -7,7 +7,7 @@ offending field is listed in one problem; the OpenAPI document gets the real req
 """
 
 from collections.abc import Awaitable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 import orjson
@@ -34,7 +34,7 @@ from waspada_shared.contracts.report import Reporter, ReportFacts, ReportIn
 from waspada_shared.contracts.risk import Factor
 from waspada_shared.http import ProblemError
 from waspada_shared.logging import get_logger
-from waspada_shared.problems import PROBLEM_CONTENT_TYPE, Problem, problem, title, wants_indonesian
+from waspada_shared.problems import PROBLEM_CONTENT_TYPE, Problem, message, problem, title, wants_indonesian
 
 T = TypeVar("T")
 
@@ -265,18 +265,22 @@ def build_router(settings: IntakeSettings, gate: Gate, submissions: Submissions)
         province: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
         regency: Annotated[str | None, Query(pattern=r"^\d{2}\.\d{2}$")] = None,
         state: Annotated[str | None, Query(pattern="^(accepted|published|assessed)$")] = None,
-        since: Annotated[datetime | None, Query(description="Received at or after")] = None,
-        before: Annotated[datetime | None, Query(description="Received before (paging)")] = None,
+        since: Annotated[str | None, _instant_query("Received at or after")] = None,
+        before: Annotated[
+            str | None, _instant_query("Received before (paging: a page's `next_before`)")
+        ] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
     ) -> Response:
         indonesian = wants_indonesian(request.headers.get("accept-language"))
         who = await gate.admit(request.headers.get("authorization"), indonesian)
+        _only_known(request, {"province", "regency", "state", "since", "before", "limit"}, indonesian)
+        since_at, before_at = _instant("since", since, indonesian), _instant("before", before, indonesian)
         if not who.is_national:
             if province is not None and province != who.scope:
                 return Response(orjson.dumps({"reports": [], "next_before": None}), media_type=JSON)
             province = who.scope
         reader = ReportReader(request.app.state.store.pool)
-        wanted = ReportFilter(province, regency, since, before, state, limit)
+        wanted = ReportFilter(province, regency, since_at, before_at, state, limit)
         rows = await _read(reader.page(wanted), indonesian)
         factors = await _read(
             reader.factors([r["report_id"] for r in rows if r["state"] == "assessed"]), indonesian
@@ -294,13 +298,18 @@ def build_router(settings: IntakeSettings, gate: Gate, submissions: Submissions)
         responses=_responses(401, 422, 429, 503),
         openapi_extra=_AUTH_AND_LANGUAGE,
     )
-    async def regency_activity(request: Request, since: datetime) -> Response:
+    async def regency_activity(
+        request: Request, since: Annotated[str, _instant_query("Received at or after")]
+    ) -> Response:
         indonesian = wants_indonesian(request.headers.get("accept-language"))
         who = await gate.admit(request.headers.get("authorization"), indonesian)
+        _only_known(request, {"since"}, indonesian)
+        since_at = _instant("since", since, indonesian)
+        assert since_at is not None
         reader = ReportReader(request.app.state.store.pool)
-        rows = await _read(reader.activity(None if who.is_national else who.scope, since), indonesian)
+        rows = await _read(reader.activity(None if who.is_national else who.scope, since_at), indonesian)
         body = {
-            "since": since.isoformat(),
+            "since": since_at.isoformat(),
             "regencies": [
                 {
                     "province": r["province"],
@@ -375,6 +384,57 @@ def build_router(settings: IntakeSettings, gate: Gate, submissions: Submissions)
         return Response(reporter.model_dump_json(exclude_none=True), media_type=JSON)
 
     return router
+
+
+_INSTANT = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:\d{2})?$"
+
+
+def _instant_query(description: str) -> Any:
+    """An ISO 8601 date-time query parameter (no offset: UTC); numbers are not read as Unix times."""
+    return Query(description=description, pattern=_INSTANT, json_schema_extra={"format": "date-time"})
+
+
+def _invalid_query(errors: list[FieldError], indonesian: bool) -> ProblemError:
+    return ProblemError(
+        problem(
+            422,
+            "invalid-request",
+            title("invalid-request", "Invalid request", indonesian=indonesian),
+            errors=errors,
+        )
+    )
+
+
+def _only_known(request: Request, known: set[str], indonesian: bool) -> None:
+    """Unknown query parameters are refused (a misspelt filter must not silently list everything)."""
+    unknown = sorted(set(request.query_params.keys()) - known)
+    if unknown:
+        raise _invalid_query(
+            [
+                FieldError(
+                    field=name or "(empty)",
+                    message=message("extra_forbidden", "unknown parameter", indonesian=indonesian),
+                    code="extra_forbidden",
+                )
+                for name in unknown
+            ],
+            indonesian,
+        )
+
+
+def _instant(name: str, value: str | None, indonesian: bool) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        found = datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
+    except ValueError:
+        error = FieldError(
+            field=name,
+            message=message("datetime_parsing", "invalid date-time", indonesian=indonesian),
+            code="datetime_parsing",
+        )
+        raise _invalid_query([error], indonesian) from None
+    return found if found.tzinfo else found.replace(tzinfo=UTC)
 
 
 def _view(row: Any) -> dict[str, Any]:
