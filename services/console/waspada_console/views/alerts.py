@@ -30,9 +30,18 @@ def router() -> APIRouter:
 
     @r.get("/peringatan")
     async def alert_list(request: Request, semua: bool = False, bagian: str = "") -> Response:
+        s = signed_in(request)
         alerts = await current_alerts(request, semua)
         template = "_daftar_peringatan.html" if bagian == "daftar" else "peringatan.html"
-        return render(request, template, alerts=alerts, everything=semua, pending=alertview.pending)
+        return render(
+            request,
+            template,
+            alerts=alerts,
+            everything=semua,
+            pending=alertview.pending,
+            candidate=alertview.candidate,
+            may_decide=lambda a: alertview.may_decide(a, s.scope),
+        )
 
     @r.get("/peringatan/{alert_id}")
     async def alert_detail(request: Request, alert_id: str) -> Response:

@@ -18,6 +18,9 @@
           var box = document.createElement("div");
           box.innerHTML = html;
           var fresh = ids(box).filter(function (id) { return before.indexOf(id) < 0; });
+          // Never replace the list under someone typing a decision into it: wait for the next round.
+          var typing = list.contains(document.activeElement) && document.activeElement.tagName !== "A";
+          if (typing) { return; }
           if (box.innerHTML.trim() !== list.innerHTML.trim()) { list.innerHTML = html; }
           if (fresh.length && live) { live.textContent = fresh.length + " peringatan baru."; }
         })
