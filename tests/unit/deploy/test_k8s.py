@@ -310,3 +310,8 @@ def test_the_console_runs_one_replica_and_reaches_the_apis_by_service_name(overl
     for name, port in (("intake", 8080), ("notify", 8082)):
         assert env[f"WASPADA_{name.upper()}_URL"] == f"http://{name}:{port}"
         assert services[name]["spec"]["ports"][0]["port"] == port
+
+
+def test_production_console_cookies_are_secure() -> None:
+    (c,) = of_kind("production", "Deployment")["console"]["spec"]["template"]["spec"]["containers"]
+    assert {"name": "WASPADA_SECURE_COOKIES", "value": "true"} in c["env"]
