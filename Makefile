@@ -39,7 +39,7 @@ clean:
 	@$(STACK) clean
 
 demo: up
-	$(PY) deploy/local/demo.py
+	source deploy/local/env.sh && $(PY) deploy/local/demo.py
 
 test:
 	@deploy/local/test.sh $(ARGS)

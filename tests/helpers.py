@@ -27,6 +27,7 @@ class Stack:
     scoring_url: str = os.environ.get("WASPADA_TEST_SCORING_URL", "http://127.0.0.1:8081")
     notify_url: str = os.environ.get("WASPADA_TEST_NOTIFY_URL", "http://127.0.0.1:8082")
     receiver_url: str = os.environ.get("WASPADA_TEST_RECEIVER_URL", "http://127.0.0.1:8089")
+    console_url: str = os.environ.get("WASPADA_TEST_CONSOLE_URL", "http://127.0.0.1:8083")
     prometheus_url: str = os.environ.get("WASPADA_TEST_PROMETHEUS_URL", "http://127.0.0.1:19090")
     database_url: str = os.environ.get("WASPADA_DATABASE_URL", "postgresql://waspada@127.0.0.1:15432/waspada")
     kafka_bootstrap: str = os.environ.get("WASPADA_KAFKA_BOOTSTRAP", "127.0.0.1:19092")

@@ -30,6 +30,7 @@ class DemoSettings(BaseSettings):
     intake_url: str = "http://127.0.0.1:8080"
     notify_url: str = "http://127.0.0.1:8082"
     receiver_url: str = "http://127.0.0.1:8089"
+    console_url: str = "http://127.0.0.1:8083"
     demo_timeout: float = 60.0
 
 
@@ -153,6 +154,10 @@ async def main() -> int:
         if not alerts:
             print("\nNo alerts fired: check .local/log/*.log", file=sys.stderr)
             return 1
+    print(
+        f"\nWeb console: {s.console_url}  (sign in with the demo key demo-national for all of Indonesia,"
+        " or demo-19 for Kepulauan Bangka Belitung)"
+    )
     return 0
 
 

@@ -18,6 +18,7 @@ INTAKE_PORT="${INTAKE_PORT:-8080}"
 SCORING_PORT="${SCORING_PORT:-8081}"
 NOTIFY_PORT="${NOTIFY_PORT:-8082}"
 RECEIVER_PORT="${RECEIVER_PORT:-8089}"   # demo webhook receiver (local profile only)
+CONSOLE_PORT="${CONSOLE_PORT:-8083}"     # web console for officials
 
 # --- what every service gets (pydantic-settings, WASPADA_ prefix) ------------------
 # Only these are exported: any WASPADA_* variable in a service's environment may be read by
@@ -27,6 +28,11 @@ export WASPADA_KAFKA_BOOTSTRAP="${WASPADA_KAFKA_BOOTSTRAP:-$WASPADA_HOST:$KAFKA_
 export WASPADA_DATABASE_URL="${WASPADA_DATABASE_URL:-postgresql://waspada@$WASPADA_HOST:$PG_PORT/waspada}"
 export WASPADA_TOPIC_PREFIX="${WASPADA_TOPIC_PREFIX:-}"
 export WASPADA_DEMO_WEBHOOK_URL="${WASPADA_DEMO_WEBHOOK_URL:-http://$WASPADA_HOST:$RECEIVER_PORT/hook}"
+# Where the console (and the demo script) find the APIs, and where the console is.
+export WASPADA_INTAKE_URL="${WASPADA_INTAKE_URL:-http://$WASPADA_HOST:$INTAKE_PORT}"
+export WASPADA_NOTIFY_URL="${WASPADA_NOTIFY_URL:-http://$WASPADA_HOST:$NOTIFY_PORT}"
+export WASPADA_RECEIVER_URL="${WASPADA_RECEIVER_URL:-http://$WASPADA_HOST:$RECEIVER_PORT}"
+export WASPADA_CONSOLE_URL="${WASPADA_CONSOLE_URL:-http://$WASPADA_HOST:$CONSOLE_PORT}"
 # The demo receiver keeps what it got here, so a restart does not forget earlier deliveries.
 export WASPADA_RECEIVER_STORE="${WASPADA_RECEIVER_STORE:-$WASPADA_LOCAL/receiver/received.jsonl}"
 

@@ -11,7 +11,7 @@
 #   stack.sh is-up             exit 0 iff every process is running (for scripts)
 #   stack.sh stopped           print the names that are not running (for scripts)
 #
-# Names, in start order: kafka postgres prometheus intake scoring notify receiver.
+# Names, in start order: kafka postgres prometheus intake scoring notify receiver console.
 # Ports/URLs live in env.sh. WASPADA_SERVICE_CMD_<NAME> (e.g. WASPADA_SERVICE_CMD_INTAKE)
 # replaces a service's command line (word-split by bash), for tests with stubs.
 set -euo pipefail
@@ -31,7 +31,7 @@ KAFKA_POM="$ROOT/deploy/kafka/pom.xml"
 KAFKA_LOG4J="$ROOT/deploy/kafka/log4j.properties"
 PG_DATA="$LOCAL/postgres/data"
 PG_SOCKET_DIR="${PG_SOCKET_DIR:-$RUN/pg}"
-PROM_CONFIG="$ROOT/deploy/prometheus/prometheus.local.yml"
+PROM_CONFIG="$LOCAL/prometheus/prometheus.yml"   # rendered from deploy/prometheus/prometheus.local.yml
 PROM_DATA="$LOCAL/prometheus/data"
 PROMETHEUS_BIN="${PROMETHEUS_BIN:-prometheus}"
 PROMTOOL_BIN="${PROMTOOL_BIN:-promtool}"
@@ -39,7 +39,7 @@ VENV_STAMP="$WASPADA_VENV/.waspada-installed"
 READY_TIMEOUT="${WASPADA_READY_TIMEOUT:-60}"
 STOP_TIMEOUT="${WASPADA_STOP_TIMEOUT:-15}"
 
-ALL=(kafka postgres prometheus intake scoring notify receiver)
+ALL=(kafka postgres prometheus intake scoring notify receiver console)
 
 say() { printf '[stack] %s\n' "$*"; }
 die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -50,7 +50,7 @@ port_of() {
   case "$1" in
     kafka) echo "$KAFKA_PORT" ;;  postgres) echo "$PG_PORT" ;;  prometheus) echo "$PROMETHEUS_PORT" ;;
     intake) echo "$INTAKE_PORT" ;;  scoring) echo "$SCORING_PORT" ;;  notify) echo "$NOTIFY_PORT" ;;
-    receiver) echo "$RECEIVER_PORT" ;;
+    receiver) echo "$RECEIVER_PORT" ;;  console) echo "$CONSOLE_PORT" ;;
     *) die "unknown process '$1' (known: ${ALL[*]})" ;;
   esac
 }
@@ -115,6 +115,8 @@ setup_packages() {
   command -v curl >/dev/null || pkgs+=(curl)
   command -v setpriv >/dev/null || pkgs+=(util-linux)
   python311 >/dev/null || pkgs+=(python3.11 python3.11-venv)
+  # The console's end-to-end tests drive Debian's chromium through Playwright (no browser download).
+  command -v "${WASPADA_CHROMIUM:-chromium}" >/dev/null || pkgs+=(chromium)
   if ((${#pkgs[@]})); then
     [[ $EUID == 0 ]] || die "missing packages (${pkgs[*]}); run 'stack.sh setup' as root"
     apt_install "${pkgs[@]}"
@@ -421,8 +423,17 @@ start_postgres() {
   fi
 }
 
+render_prometheus_config() {
+  # The committed file names the default ports; the running one follows env.sh (ports may be moved).
+  sed -e "s|127.0.0.1:19090|$WASPADA_HOST:$PROMETHEUS_PORT|" -e "s|127.0.0.1:8080|$WASPADA_HOST:$INTAKE_PORT|" \
+      -e "s|127.0.0.1:8081|$WASPADA_HOST:$SCORING_PORT|" -e "s|127.0.0.1:8082|$WASPADA_HOST:$NOTIFY_PORT|" \
+      -e "s|127.0.0.1:8083|$WASPADA_HOST:$CONSOLE_PORT|" -e "s|^  - rules/|  - $ROOT/deploy/prometheus/rules/|" \
+      "$ROOT/deploy/prometheus/prometheus.local.yml" >"$PROM_CONFIG"
+}
+
 start_prometheus() {
   mkdir -p "$PROM_DATA"
+  render_prometheus_config
   "$PROMTOOL_BIN" check config "$PROM_CONFIG" >>"$LOGDIR/prometheus.log" 2>&1 \
     || fail_not_ready prometheus "promtool check config failed for ${PROM_CONFIG#"$ROOT"/}"
   ensure_port_free prometheus "$PROMETHEUS_PORT"
@@ -457,6 +468,7 @@ start_one() {
     scoring) start_service scoring waspada_scoring ;;
     notify) start_service notify waspada_notify ;;
     receiver) start_service receiver waspada_notify.demo_receiver ;;
+    console) start_service console waspada_console ;;
   esac
 }
 

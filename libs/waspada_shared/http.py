@@ -6,12 +6,16 @@ No `from __future__ import annotations`: FastAPI resolves the closures' dependen
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from importlib import resources
+from pathlib import Path
 from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, FastAPI, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Histogram, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -60,6 +64,35 @@ def ops_router(
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+SWAGGER_ASSETS = Path(str(resources.files("waspada_shared").joinpath("static", "swagger-ui")))
+_DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+
+
+def install_local_docs(app: FastAPI, prefix: str = "/docs") -> None:
+    """Serve the Swagger UI at `/docs` from the vendored assets (no CDN); drop ReDoc (CDN only).
+
+    FastAPI's own `/docs` page loads its script, stylesheet and favicon from the internet; the offices
+    that use Waspada may have none. The assets (npm `swagger-ui-dist`) are in `static/swagger-ui/`.
+    """
+    app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", None) not in _DOCS_PATHS]
+    app.docs_url = app.redoc_url = None
+    openapi_url = app.openapi_url or "/openapi.json"
+    static = f"{prefix}/static"
+    app.mount(static, StaticFiles(directory=SWAGGER_ASSETS), name="swagger-ui-assets")
+
+    @app.get(prefix, include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=openapi_url,
+            title=f"{app.title}: API",
+            swagger_js_url=f"{static}/swagger-ui-bundle.js",
+            swagger_css_url=f"{static}/swagger-ui.css",
+            swagger_favicon_url=f"{static}/favicon-32x32.png",
+            # The default validator badge calls validator.swagger.io: off.
+            swagger_ui_parameters={"validatorUrl": None},
+        )
 
 
 def pool_check(holder: dict[str, object]) -> ReadinessCheck:

@@ -7,15 +7,16 @@ offending field is listed in one problem; the OpenAPI document gets the real req
 """
 
 from collections.abc import Awaitable
-from datetime import datetime
-from typing import Any, TypeVar
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
 
 import orjson
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from waspada_intake.adapters.crypto import CannotDecrypt, ReporterCipher
+from waspada_intake.adapters.report_list import ReportFilter, ReportReader
 from waspada_intake.adapters.store import ReportStore
 from waspada_intake.handlers import (
     JSON,
@@ -30,9 +31,10 @@ from waspada_intake.handlers import (
 from waspada_intake.settings import IntakeSettings
 from waspada_shared.contracts.rejection import FieldError
 from waspada_shared.contracts.report import Reporter, ReportFacts, ReportIn
+from waspada_shared.contracts.risk import Factor
 from waspada_shared.http import ProblemError
 from waspada_shared.logging import get_logger
-from waspada_shared.problems import PROBLEM_CONTENT_TYPE, Problem, problem, title, wants_indonesian
+from waspada_shared.problems import PROBLEM_CONTENT_TYPE, Problem, message, problem, title, wants_indonesian
 
 T = TypeVar("T")
 
@@ -72,6 +74,45 @@ class ReportView(BaseModel):
     level: str | None = Field(None, description="normal, waspada, siaga or awas, once assessed")
     model_version: str | None = None
     assessed_at: datetime | None = None
+
+
+class ReportListItem(ReportView):
+    """A listed report: its view plus, once assessed, every factor's contribution (they sum to the score)."""
+
+    factors: list[Factor] | None = Field(
+        None, description="The assessment's factors, once assessed and when scoring's record is readable"
+    )
+
+
+class ReportList(BaseModel):
+    """Reports newest first; `next_before` pages on (pass it as `before`), null on the last page."""
+
+    reports: list[ReportListItem]
+    next_before: datetime | None = None
+
+
+class RegencyActivity(BaseModel):
+    province: str
+    regency: str
+    reports: int
+    last_received_at: datetime
+
+
+class Activity(BaseModel):
+    """Regencies that reported since `since` (those that did not are absent), within the key's scope."""
+
+    since: datetime
+    regencies: list[RegencyActivity]
+
+
+class Explanation(BaseModel):
+    """Why a report scored what it did: every factor's contribution (they add up to the score)."""
+
+    report_id: str
+    state: str
+    score: float | None = None
+    level: str | None = None
+    factors: list[Factor] = Field(default_factory=list)
 
 
 _ERRORS: dict[int, str] = {
@@ -209,18 +250,103 @@ def build_router(settings: IntakeSettings, gate: Gate, submissions: Submissions)
         # 404 rather than 403 outside the key's scope, so report ids do not leak across provinces.
         if row is None or not who.may_read(row["province"]):
             raise _not_found(indonesian)
-        facts = {k: v for k, v in row["facts"].items() if k not in ("received_at", "submitted_by")}
-        view = {
-            "report": facts,
+        return Response(orjson.dumps(_view(row)), media_type=JSON)
+
+    @router.get(
+        "/reports",
+        response_model=ReportList,
+        summary="Reports visible to the key, newest receipt first, with state, score, level and factors",
+        description="A province key sees its own province only (another province's filter answers an "
+        "empty list, as its reports do not exist for that key); national and admin keys see all.",
+        responses=problem_responses(401, 422, 429, 503),
+        openapi_extra=_AUTH_AND_LANGUAGE,
+    )
+    async def list_reports(
+        request: Request,
+        province: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
+        regency: Annotated[str | None, Query(pattern=r"^\d{2}\.\d{2}$")] = None,
+        state: Annotated[str | None, Query(pattern="^(accepted|published|assessed)$")] = None,
+        since: Annotated[str | None, _instant_query("Received at or after")] = None,
+        before: Annotated[
+            str | None, _instant_query("Received before (paging: a page's `next_before`)")
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    ) -> Response:
+        indonesian = wants_indonesian(request.headers.get("accept-language"))
+        who = await gate.admit(request.headers.get("authorization"), indonesian)
+        _only_known(request, {"province", "regency", "state", "since", "before", "limit"}, indonesian)
+        since_at, before_at = _instant("since", since, indonesian), _instant("before", before, indonesian)
+        if not who.is_national:
+            if province is not None and province != who.scope:
+                return Response(orjson.dumps({"reports": [], "next_before": None}), media_type=JSON)
+            province = who.scope
+        reader = ReportReader(request.app.state.store.pool)
+        wanted = ReportFilter(province, regency, since_at, before_at, state, limit)
+        rows = await _read(reader.page(wanted), indonesian)
+        factors = await _read(
+            reader.factors([r["report_id"] for r in rows if r["state"] == "assessed"]), indonesian
+        )
+        items = [{**_view(row), "factors": factors.get(row["report_id"])} for row in rows]
+        more = len(rows) == limit
+        body = {"reports": items, "next_before": rows[-1]["received_at"].isoformat() if more else None}
+        return Response(orjson.dumps(body), media_type=JSON)
+
+    @router.get(
+        "/regencies/activity",
+        response_model=Activity,
+        summary="Which regencies reported since a time (reports and latest receipt per regency)",
+        description="Scoped like the reports: a province key sees its own province's regencies only.",
+        responses=problem_responses(401, 422, 429, 503),
+        openapi_extra=_AUTH_AND_LANGUAGE,
+    )
+    async def regency_activity(
+        request: Request, since: Annotated[str, _instant_query("Received at or after")]
+    ) -> Response:
+        indonesian = wants_indonesian(request.headers.get("accept-language"))
+        who = await gate.admit(request.headers.get("authorization"), indonesian)
+        _only_known(request, {"since"}, indonesian)
+        since_at = _instant("since", since, indonesian)
+        assert since_at is not None
+        reader = ReportReader(request.app.state.store.pool)
+        rows = await _read(reader.activity(None if who.is_national else who.scope, since_at), indonesian)
+        body = {
+            "since": since_at.isoformat(),
+            "regencies": [
+                {
+                    "province": r["province"],
+                    "regency": r["regency"],
+                    "reports": r["reports"],
+                    "last_received_at": r["last_received_at"].isoformat(),
+                }
+                for r in rows
+            ],
+        }
+        return Response(orjson.dumps(body), media_type=JSON)
+
+    @router.get(
+        "/reports/{report_id}/explanation",
+        response_model=Explanation,
+        summary="Why a report scored what it did: each factor's contribution",
+        description="Scoped like `GET /v1/reports/{report_id}`; `factors` is empty until it is assessed.",
+        responses=problem_responses(401, 404, 422, 429, 503),
+        openapi_extra=_AUTH_AND_LANGUAGE,
+    )
+    async def explain_report(report_id: str, request: Request) -> Response:
+        indonesian = wants_indonesian(request.headers.get("accept-language"))
+        who = await gate.admit(request.headers.get("authorization"), indonesian)
+        store: ReportStore = request.app.state.store
+        row = await _read(store.get(report_id), indonesian)
+        if row is None or not who.may_read(row["province"]):
+            raise _not_found(indonesian)
+        found = await _read(ReportReader(store.pool).factors([report_id]), indonesian)
+        body = {
+            "report_id": report_id,
             "state": row["state"],
-            "received_at": row["received_at"].isoformat(),
-            "submitted_by": row["submitted_by"],
             "score": row["score"],
             "level": row["level"],
-            "model_version": row["model_version"],
-            "assessed_at": row["assessed_at"].isoformat() if row["assessed_at"] else None,
+            "factors": found.get(report_id, []),
         }
-        return Response(orjson.dumps(view), media_type=JSON)
+        return Response(orjson.dumps(body), media_type=JSON)
 
     @router.get(
         "/reports/{report_id}/reporter",
@@ -259,6 +385,74 @@ def build_router(settings: IntakeSettings, gate: Gate, submissions: Submissions)
         return Response(reporter.model_dump_json(exclude_none=True), media_type=JSON)
 
     return router
+
+
+_INSTANT = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:\d{2})?$"
+
+
+def _instant_query(description: str) -> Any:
+    """An ISO 8601 date-time query parameter (no offset: UTC); numbers are not read as Unix times."""
+    return Query(description=description, pattern=_INSTANT, json_schema_extra={"format": "date-time"})
+
+
+def _invalid_query(errors: list[FieldError], indonesian: bool) -> ProblemError:
+    return ProblemError(
+        problem(
+            422,
+            "invalid-request",
+            title("invalid-request", "Invalid request", indonesian=indonesian),
+            errors=errors,
+        )
+    )
+
+
+def _only_known(request: Request, known: set[str], indonesian: bool) -> None:
+    """Unknown query parameters are refused (a misspelt filter must not silently list everything)."""
+    unknown = sorted(set(request.query_params.keys()) - known)
+    if unknown:
+        raise _invalid_query(
+            [
+                FieldError(
+                    field=name or "(empty)",
+                    message=message("extra_forbidden", "unknown parameter", indonesian=indonesian),
+                    code="extra_forbidden",
+                )
+                for name in unknown
+            ],
+            indonesian,
+        )
+
+
+def _instant(name: str, value: str | None, indonesian: bool) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        found = datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
+    except ValueError:
+        error = FieldError(
+            field=name,
+            message=message("datetime_parsing", "invalid date-time", indonesian=indonesian),
+            code="datetime_parsing",
+        )
+        raise _invalid_query([error], indonesian) from None
+    return found if found.tzinfo else found.replace(tzinfo=UTC)
+
+
+def _view(row: Any) -> dict[str, Any]:
+    """A stored report row as `ReportView` JSON (never the reporter)."""
+    facts = row["facts"]
+    if isinstance(facts, str | bytes):
+        facts = orjson.loads(facts)
+    return {
+        "report": {k: v for k, v in facts.items() if k not in ("received_at", "submitted_by")},
+        "state": row["state"],
+        "received_at": row["received_at"].isoformat(),
+        "submitted_by": row["submitted_by"],
+        "score": row["score"],
+        "level": row["level"],
+        "model_version": row["model_version"],
+        "assessed_at": row["assessed_at"].isoformat() if row["assessed_at"] else None,
+    }
 
 
 async def _read(query: Awaitable[T], indonesian: bool) -> T:

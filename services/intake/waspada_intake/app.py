@@ -25,6 +25,7 @@ from waspada_shared.http import (
     HttpMetricsMiddleware,
     broker_check,
     install_error_handlers,
+    install_local_docs,
     ops_router,
     pool_check,
 )
@@ -124,6 +125,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     app.include_router(api.build_router(settings, gate, submissions))
     app.include_router(admin.router())
     install_error_handlers(app)
+    install_local_docs(app)
     api.openapi_extra_schemas(app)
     app.add_middleware(HttpMetricsMiddleware, service="intake")
     app.use_fast_path(FastPath(submissions), lambda inner: HttpMetricsMiddleware(inner, service="intake"))

@@ -25,7 +25,13 @@ from waspada_notify.domain.retry import RetryPolicy
 from waspada_notify.domain.routing import Router
 from waspada_notify.settings import NotifySettings
 from waspada_shared.db import apply_migrations, create_pool
-from waspada_shared.http import broker_check, install_error_handlers, ops_router, pool_check
+from waspada_shared.http import (
+    broker_check,
+    install_error_handlers,
+    install_local_docs,
+    ops_router,
+    pool_check,
+)
 from waspada_shared.kafka import make_broker, start_with_retry
 from waspada_shared.keys import KeyStore
 from waspada_shared.logging import get_logger
@@ -169,4 +175,5 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     app.include_router(ops_router({"postgres": pool_check(state), "kafka": broker_check(broker)}))
     app.include_router(api.build_router(keys, ctx))
     install_error_handlers(app)
+    install_local_docs(app)
     return app

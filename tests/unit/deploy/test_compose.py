@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
+from waspada_console.settings import ConsoleSettings
 from waspada_intake.settings import IntakeSettings
 from waspada_notify.settings import NotifySettings
 from waspada_scoring.settings import ScoringSettings
@@ -52,6 +53,7 @@ def local_env() -> dict[str, str]:
         "SCORING_PORT",
         "NOTIFY_PORT",
         "RECEIVER_PORT",
+        "CONSOLE_PORT",
     ]
     script = "source deploy/local/env.sh; " + "; ".join(f'echo "{n}=${n}"' for n in names)
     out = subprocess.run(
@@ -81,7 +83,8 @@ def env(service: str) -> dict[str, str]:
 
 def test_the_stack_of_the_spec_is_there() -> None:
     assert set(services()) == {
-        "kafka", "postgres", "topics", "intake", "scoring", "notify", "receiver", "prometheus", "grafana",
+        "kafka", "postgres", "topics", "intake", "scoring", "notify", "receiver", "console", "prometheus",
+        "grafana",
     }  # fmt: skip
     assert services()["kafka"]["image"].startswith("apache/kafka:")
     assert services()["postgres"]["image"].startswith("postgres:15")
@@ -109,6 +112,28 @@ def test_host_ports_are_the_local_stacks() -> None:
     # the demo receiver shares notify's network namespace, so notify publishes its port too
     assert host_ports("notify") == {8082: int(local["NOTIFY_PORT"]), 8089: int(local["RECEIVER_PORT"])}
     assert services()["receiver"]["network_mode"] == "service:notify"
+    assert host_ports("console") == {8083: int(local["CONSOLE_PORT"])}
+
+
+def test_console_reaches_the_apis_by_service_name_and_starts_after_them() -> None:
+    console = services()["console"]
+    console_env = env("console")
+    fields = ConsoleSettings.model_fields
+    for key in console_env:
+        assert key.removeprefix("WASPADA_").lower() in fields, key
+    built = ConsoleSettings.model_validate(
+        {k.removeprefix("WASPADA_").lower(): v for k, v in console_env.items() if "${" not in v}
+    )
+    assert built.http_port == fields["http_port"].default
+    assert (urlparse(built.intake_url).hostname, urlparse(built.intake_url).port) == ("intake", 8080)
+    assert (urlparse(built.notify_url).hostname, urlparse(built.notify_url).port) == ("notify", 8082)
+    assert {n: d["condition"] for n, d in console["depends_on"].items()} == {
+        "intake": "service_healthy",
+        "notify": "service_healthy",
+    }
+    assert "127.0.0.1:8083/readyz" in " ".join(console["healthcheck"]["test"])
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts[console["command"][0]] == "waspada_console.__main__:main"
 
 
 def test_kafka_advertises_the_host_port_the_local_stack_uses() -> None:
@@ -192,7 +217,7 @@ def test_prometheus_scrapes_the_compose_services_with_the_shared_rules() -> None
         job["job_name"]: [t for sc in job["static_configs"] for t in sc["targets"]]
         for job in config["scrape_configs"]
     }
-    for name in SETTINGS:
+    for name in (*SETTINGS, "console"):
         assert targets[name] == [f"{name}:{env(name)['WASPADA_HTTP_PORT']}"], name
 
 
@@ -206,7 +231,7 @@ def test_grafana_is_provisioned_from_the_repository() -> None:
 
 
 def test_the_image_builds_from_the_repository() -> None:
-    for name in (*SETTINGS, "topics"):
+    for name in (*SETTINGS, "topics", "console"):
         build = services()[name]["build"]
         assert build["context"] == "." and (ROOT / build["dockerfile"]).is_file()
     ignore = (ROOT / ".dockerignore").read_text().split()

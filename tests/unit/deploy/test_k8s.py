@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[3]
 K8S = ROOT / "deploy" / "k8s"
 OVERLAYS = sorted(p.name for p in (K8S / "overlays").iterdir() if (p / "kustomization.yaml").exists())
 KUBERNETES_VERSION = "1.33.0"
-SERVICES = ("intake", "scoring", "notify")
+SERVICES = ("intake", "scoring", "notify", "console")
+CONSUMERS = ("intake", "scoring", "notify")  # Kafka consumers: autoscaled up to their partitions
 
 
 def kubectl() -> str:
@@ -267,7 +268,7 @@ def test_autoscaling_is_bounded_by_the_partitions_of_the_consumed_topics(overlay
         t["spec"]["topicName"]: t["spec"]["partitions"] for t in of_kind(overlay, "KafkaTopic").values()
     }
     hpas = of_kind(overlay, "HorizontalPodAutoscaler")
-    assert set(hpas) == set(SERVICES)
+    assert set(hpas) == set(CONSUMERS)
     for name, hpa in hpas.items():
         assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
         topics = consumed_topics()[name]
@@ -296,3 +297,21 @@ def test_production_uses_a_released_image_and_no_generated_secret() -> None:
     images = {c["image"] for _, c in containers("production")}
     assert len(images) == 1 and not images.pop().endswith(":local")
     assert not of_kind("production", "Secret")
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_console_runs_one_replica_and_reaches_the_apis_by_service_name(overlay: str) -> None:
+    # Sessions live in the console's memory: one replica, no autoscaling.
+    console = of_kind(overlay, "Deployment")["console"]
+    assert console["spec"]["replicas"] == 1
+    (c,) = console["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e["value"] for e in c["env"]}
+    services = of_kind(overlay, "Service")
+    for name, port in (("intake", 8080), ("notify", 8082)):
+        assert env[f"WASPADA_{name.upper()}_URL"] == f"http://{name}:{port}"
+        assert services[name]["spec"]["ports"][0]["port"] == port
+
+
+def test_production_console_cookies_are_secure() -> None:
+    (c,) = of_kind("production", "Deployment")["console"]["spec"]["template"]["spec"]["containers"]
+    assert {"name": "WASPADA_SECURE_COOKIES", "value": "true"} in c["env"]

@@ -111,7 +111,7 @@ def register(
         group_id=topics.name("waspada-intake-state"),
         batch=batch,
         title="intake.assessed",
-        description="Assessments read back to show a report's state (`assessed`, score, level).",
+        description="Assessments read back to show a report's state (`assessed`, score, level, factors).",
     )
     async def on_assessed(body: list[Any], msg: KafkaMessage) -> None:
         rows = []
@@ -125,6 +125,9 @@ def register(
                         str(a["level"]),
                         str(a["model_version"]),
                         datetime.fromisoformat(a["assessed_at"]),
+                        orjson.dumps(
+                            {"factors": a.get("factors", []), "reasons": a.get("reasons", "")}
+                        ).decode(),
                     )
                 )
             except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):

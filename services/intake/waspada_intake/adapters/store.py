@@ -141,16 +141,18 @@ class ReportStore:
         )
         return (row["province"], row["reporter_enc"]) if row else None
 
-    async def mark_assessed(self, rows: list[tuple[str, float, str, str, datetime]]) -> None:
-        """Record assessments read back from `risk.assessed.v1` (idempotent)."""
+    async def mark_assessed(self, rows: list[tuple[str, float, str, str, datetime, str]]) -> None:
+        """Record assessments read back from `risk.assessed.v1` (idempotent): state, score, level and
+        the explanation (JSON text: the factors and the reasons sentence)."""
         if not rows:
             return
         await self.pool.execute(
             """
             UPDATE intake.reports r SET state = 'assessed', score = a.score, level = a.level,
-                   model_version = a.model_version, assessed_at = a.assessed_at
-            FROM unnest($1::text[], $2::real[], $3::text[], $4::text[], $5::timestamptz[])
-                 AS a(report_id, score, level, model_version, assessed_at)
+                   model_version = a.model_version, assessed_at = a.assessed_at,
+                   explanation = a.explanation::jsonb
+            FROM unnest($1::text[], $2::real[], $3::text[], $4::text[], $5::timestamptz[], $6::text[])
+                 AS a(report_id, score, level, model_version, assessed_at, explanation)
             WHERE r.report_id = a.report_id
             """,
             [r[0] for r in rows],
@@ -158,6 +160,7 @@ class ReportStore:
             [r[2] for r in rows],
             [r[3] for r in rows],
             [r[4] for r in rows],
+            [r[5] for r in rows],
         )
 
     async def record_rejections(

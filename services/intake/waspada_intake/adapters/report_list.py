@@ -1,0 +1,101 @@
+"""Read side of `GET /v1/reports` and `GET /v1/reports/{id}/explanation`: reports listed newest first,
+with their processing state and, once assessed, the assessment's factors.
+
+Kept apart from `store.py` (the write side). The factors come from intake's own record: intake keeps
+each assessment's explanation from `risk.assessed.v1` with its score and level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import orjson
+
+from waspada_shared.logging import get_logger
+
+log = get_logger(__name__)
+
+_STATE = """CASE WHEN r.state = 'accepted'
+                 AND NOT EXISTS (SELECT 1 FROM intake.outbox o WHERE o.report_id = r.report_id)
+            THEN 'published' ELSE r.state END"""
+
+_COLUMNS = f"""r.report_id, r.province, r.regency, r.facts, r.received_at, r.submitted_by,
+       {_STATE} AS state, r.score, r.level, r.model_version, r.assessed_at"""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFilter:
+    """What to list. `province` None means every province (national and admin keys only)."""
+
+    province: str | None = None
+    regency: str | None = None
+    since: datetime | None = None
+    before: datetime | None = None
+    state: str | None = None
+    limit: int = 50
+
+
+def list_query(f: ReportFilter) -> tuple[str, list[object]]:
+    """The SQL and arguments of one page of reports, newest receipt first."""
+    args: list[object] = []
+    clauses: list[str] = []
+    for column, value in (("r.province", f.province), ("r.regency", f.regency)):
+        if value is not None:
+            args.append(value)
+            clauses.append(f"{column} = ${len(args)}")
+    if f.since is not None:
+        args.append(f.since)
+        clauses.append(f"r.received_at >= ${len(args)}")
+    if f.before is not None:
+        args.append(f.before)
+        clauses.append(f"r.received_at < ${len(args)}")
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    args.append(f.limit)
+    sql = f"SELECT {_COLUMNS} FROM intake.reports r {where} ORDER BY r.received_at DESC, r.report_id LIMIT ${len(args)}"
+    if f.state is not None:  # derived column: filter on the outside
+        args.append(f.state)
+        sql = (
+            f"SELECT * FROM (SELECT {_COLUMNS} FROM intake.reports r {where}) x WHERE x.state = ${len(args)}"
+            f" ORDER BY x.received_at DESC, x.report_id LIMIT ${len(args) - 1}"
+        )
+    return sql, args
+
+
+class ReportReader:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def page(self, f: ReportFilter) -> list[asyncpg.Record]:
+        sql, args = list_query(f)
+        return list(await self.pool.fetch(sql, *args))
+
+    async def activity(self, province: str | None, since: datetime) -> list[asyncpg.Record]:
+        """Per regency: reports received since `since` and the latest receipt (regencies with none absent)."""
+        return list(
+            await self.pool.fetch(
+                "SELECT province, regency, count(*) AS reports, max(received_at) AS last_received_at"
+                " FROM intake.reports WHERE received_at >= $1 AND ($2::text IS NULL OR province = $2)"
+                " GROUP BY province, regency ORDER BY regency",
+                since,
+                province,
+            )
+        )
+
+    async def factors(self, report_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """The assessment factors of these reports (those assessed)."""
+        if not report_ids:
+            return {}
+        rows = await self.pool.fetch(
+            "SELECT report_id, explanation::text AS e FROM intake.reports"
+            " WHERE report_id = ANY($1::text[]) AND explanation IS NOT NULL",
+            report_ids,
+        )
+        out: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            value = orjson.loads(row["e"]).get("factors")
+            if isinstance(value, list):
+                out[row["report_id"]] = [v for v in value if isinstance(v, dict)]
+        return out
