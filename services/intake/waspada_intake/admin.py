@@ -11,6 +11,7 @@ import asyncpg
 from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
+from waspada_intake.adapters.reporters import Match, ReporterVault
 from waspada_intake.api import problem_responses
 from waspada_shared import audit
 from waspada_shared.audit import AuditEntry
@@ -64,6 +65,18 @@ class Revoked(BaseModel):
 
 class AuditList(BaseModel):
     entries: list[AuditEntry]
+
+
+class EraseRequest(BaseModel):
+    """Whose reporter data to erase (UU 27/2022): reports named, or every report of a phone or email."""
+
+    report_ids: list[str] = Field(default_factory=list, max_length=1000)
+    phone: str | None = Field(None, min_length=3, max_length=40)
+    email: str | None = Field(None, min_length=3, max_length=200)
+
+
+class Erased(BaseModel):
+    erased: list[str] = Field(description="Reports whose reporter was erased now")
 
 
 class ClientEvent(BaseModel):
@@ -185,5 +198,20 @@ def router() -> APIRouter:
         admin_only(p)
         rows = await audit.entries(pool(request), since=since, action=action, scope=province, limit=limit)
         return AuditList(entries=rows)
+
+    @r.post(
+        "/admin/reporters/erase",
+        response_model=Erased,
+        summary="Erase a reporter's confidential data (admin keys; audited per report)",
+        responses=problem_responses(400, 401, 403, 422),
+        openapi_extra=_SECURED,
+    )
+    async def erase(body: EraseRequest, p: Who, request: Request) -> Erased:
+        admin_only(p)
+        match = Match(tuple(body.report_ids), body.phone, body.email)
+        if not (match.report_ids or match.needs_decryption()):
+            raise ProblemError(problem(422, "invalid", "Name report_ids, phone or email"))
+        vault: ReporterVault = request.app.state.vault
+        return Erased(erased=await vault.erase(match, p))
 
     return r

@@ -13,8 +13,9 @@ from fastapi import FastAPI
 from waspada_intake import admin, api, metrics
 from waspada_intake.adapters import consumers
 from waspada_intake.adapters.batcher import GroupCommitter
-from waspada_intake.adapters.crypto import ReporterCipher
+from waspada_intake.adapters.crypto import cipher_for
 from waspada_intake.adapters.outbox import OutboxRelay
+from waspada_intake.adapters.reporters import ReporterVault
 from waspada_intake.adapters.store import ReportStore
 from waspada_intake.fastpath import FastPath, IntakeAPI
 from waspada_intake.handlers import Gate, Submissions
@@ -38,17 +39,9 @@ from waspada_shared.regions import reference
 log = get_logger(__name__)
 
 
-def _cipher(settings: IntakeSettings) -> ReporterCipher:
-    if settings.reporter_key is not None:
-        return ReporterCipher.from_setting(settings.reporter_key.get_secret_value())
-    if settings.is_local or settings.profile == "test":
-        return ReporterCipher.local_dev()
-    raise RuntimeError("WASPADA_REPORTER_KEY is required outside the local profile")
-
-
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     settings = settings or IntakeSettings()
-    cipher = _cipher(settings)
+    cipher = cipher_for(settings)
     broker = make_broker(settings, "intake")  # consumers, and dead letters
     producer = DirectProducer(settings.kafka_bootstrap, "waspada-intake-relay")  # the outbox relay
     state: dict[str, object] = {}
@@ -90,8 +83,12 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         broker_task = asyncio.create_task(start_with_retry(broker, "intake"), name="kafka-start")
         relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
         gauge_task = asyncio.create_task(_watch_backlog(store), name="outbox-gauge")
+        vault = ReporterVault(pool, cipher)
+        retention_task = asyncio.create_task(
+            _enforce_retention(vault, settings.reporter_retention_days), name="reporter-retention"
+        )
         app.state.store, app.state.keys, app.state.service, app.state.relay = store, keys, service, relay
-        app.state.committer, app.state.cipher = committer, cipher
+        app.state.committer, app.state.cipher, app.state.vault = committer, cipher, vault
         state["pool"] = pool
         # Everything built so far (region reference, models, routes) lives as long as the process: out of
         # the garbage collector's way, so full collections stay short (tail latency).
@@ -101,7 +98,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             yield
         finally:
             await committer.drain()
-            for task in (relay_task, gauge_task):
+            for task in (relay_task, gauge_task, retention_task):
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
@@ -131,6 +128,19 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     app.use_fast_path(FastPath(submissions), lambda inner: HttpMetricsMiddleware(inner, service="intake"))
     app.state.broker = broker
     return app
+
+
+async def _enforce_retention(vault: ReporterVault, days: int, every_seconds: float = 3600.0) -> None:
+    """Erase reporters past the retention period, at start and then hourly (idempotent, so several
+    intake processes may all do it)."""
+    while True:
+        try:
+            erased = await vault.purge_older_than(days)
+            if erased:
+                log.info("reporters erased after the retention period", reports=erased, retention_days=days)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("reporter retention not enforced this round", error=str(exc))
+        await asyncio.sleep(every_seconds)
 
 
 async def _watch_backlog(store: ReportStore) -> None:

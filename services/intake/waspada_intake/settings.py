@@ -12,7 +12,14 @@ class IntakeSettings(ServiceSettings):
     reporter_key: SecretStr | None = Field(
         None,
         description="32-byte key, urlsafe base64 (e.g. from `Fernet.generate_key()`), encrypting "
-        "`reporter` at rest with AES-256-GCM; required outside the local profile",
+        "`reporter` at rest with AES-256-GCM; required outside the local profile. After a rotation: "
+        "the new key first, then the old ones still to be read, comma-separated",
+    )
+    reporter_retention_days: int = Field(
+        365,
+        ge=1,
+        description="Days after receipt when a report's confidential reporter is erased (UU 27/2022: kept "
+        "no longer than needed); the report itself stays",
     )
     default_rate_limit: float = Field(
         200.0, gt=0, description="Requests per second per key, unless set per key"

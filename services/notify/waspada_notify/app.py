@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 
+import asyncpg
 from fastapi import FastAPI
 
 from waspada_notify import api
-from waspada_notify.adapters import gauges, pipeline
+from waspada_notify.adapters import gauges, pipeline, store
 from waspada_notify.adapters.delivery import DeliveryWorker
 from waspada_notify.adapters.processor import AlertProcessor
 from waspada_notify.adapters.receivers import Channel
@@ -94,6 +95,26 @@ async def _sweep_forever(processor: AlertProcessor, pool: object, interval: floa
         await asyncio.sleep(interval)
 
 
+async def _retention_forever(pool: asyncpg.Pool, settings: NotifySettings, every: float = 3600.0) -> None:
+    """Forget processed ids beyond the replay horizon and old delivery logs, hourly."""
+    while True:
+        try:
+            now = datetime.now(UTC)
+            async with pool.acquire() as conn:
+                processed, attempts = await store.forget_old(
+                    conn,
+                    now - timedelta(days=settings.processed_retention_days),
+                    now - timedelta(days=settings.delivery_log_retention_days),
+                )
+            if processed or attempts:
+                log.info("retention applied", processed_ids=processed, delivery_attempts=attempts)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the next round tries again
+            log.warning("retention failed; retrying", error=str(exc))
+        await asyncio.sleep(every)
+
+
 def create_app(settings: NotifySettings | None = None) -> FastAPI:
     settings = settings or NotifySettings()
     config = load_config(settings)
@@ -148,6 +169,7 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
         tasks = [
             asyncio.create_task(start_with_retry(broker, "notify"), name="kafka-start"),
             asyncio.create_task(worker.run(), name="delivery-worker"),
+            asyncio.create_task(_retention_forever(pool, settings), name="retention"),
             asyncio.create_task(
                 _sweep_forever(processor, pool, settings.sweep_interval_seconds), name="sweep"
             ),

@@ -42,6 +42,15 @@ class NotifySettings(ServiceSettings):
         5.0, gt=0, description="How often quiet time, roll-up windows, ack timeouts and repeats are checked"
     )
     publish_alert_topics: bool = Field(True, description="Publish province/national alert events to Kafka")
+    processed_retention_days: int = Field(
+        30,
+        ge=1,
+        description="Days the ids of processed assessments are kept against redelivery: longer than Kafka's "
+        "retention of risk.assessed.v1 (the replay horizon)",
+    )
+    delivery_log_retention_days: int = Field(
+        730, ge=1, description="Days the delivery log of a resolved alert is kept (who was told, and when)"
+    )
     resolve_guard: bool = Field(
         True,
         description="Quiet-time resolution waits group_interval (wall clock) after an alert's last version, so "

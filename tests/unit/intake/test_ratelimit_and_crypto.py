@@ -80,3 +80,20 @@ def test_keys_must_be_32_bytes() -> None:
 def test_reporter_repr_is_redacted() -> None:
     reporter = Reporter(phone="+62 812-3456-7890")
     assert "3456" not in repr(reporter) and "3456" not in str(reporter)
+
+
+def test_a_rotated_key_reads_old_tokens_and_reseals_them_with_the_new_key() -> None:
+    old_key, new_key = Fernet.generate_key(), Fernet.generate_key()
+    reporter = Reporter(name="Pak Budi", phone="+62 811 000")
+    old_token = ReporterCipher(old_key).encrypt(reporter, "r-9")
+    assert old_token is not None
+    rotating = ReporterCipher.from_setting(f"{new_key.decode()}, {old_key.decode()}")
+    assert rotating.decrypt(old_token, "r-9") == reporter and rotating.needs_rotation(old_token)
+    fresh = rotating.rotate(old_token, "r-9")
+    assert not rotating.needs_rotation(fresh)
+    assert ReporterCipher(new_key).decrypt(fresh, "r-9") == reporter  # the old key is no longer needed
+    with pytest.raises(CannotDecrypt):
+        ReporterCipher(old_key).decrypt(fresh, "r-9")
+    new_only = ReporterCipher(new_key)
+    with pytest.raises(CannotDecrypt):
+        new_only.decrypt(old_token, "r-9")  # dropping the old key before rotating loses the data

@@ -178,6 +178,26 @@ async def forget_marks(conn: Conn, before: datetime) -> None:
     await conn.execute("DELETE FROM marks WHERE at < $1", before)
 
 
+async def forget_old(conn: Conn, processed_before: datetime, deliveries_before: datetime) -> tuple[int, int]:
+    """Retention: `processed` ids older than the replay horizon, and the delivery records (attempts and
+    finished deliveries) of alerts resolved before the delivery-log retention. Returns the counts."""
+    processed = await conn.fetchval(
+        "WITH d AS (DELETE FROM processed WHERE processed_at < $1 RETURNING 1) SELECT count(*) FROM d",
+        processed_before,
+    )
+    old_alerts = "SELECT alert_id FROM alerts WHERE status = 'resolved' AND resolved_at < $1"
+    attempts = await conn.fetchval(
+        f"WITH d AS (DELETE FROM delivery_attempts WHERE alert_id IN ({old_alerts}) RETURNING 1)"
+        " SELECT count(*) FROM d",
+        deliveries_before,
+    )
+    await conn.execute(
+        f"DELETE FROM deliveries WHERE alert_id IN ({old_alerts}) AND status NOT IN ('pending', 'sending')",
+        deliveries_before,
+    )
+    return int(processed or 0), int(attempts or 0)
+
+
 async def clock_times(conn: Conn) -> dict[str, datetime]:
     return {r["key"]: r["event_time"] for r in await conn.fetch("SELECT key, event_time FROM clocks")}
 
