@@ -14,7 +14,7 @@ FILE  ?=
 EXPECT ?=
 MODE  ?= batch
 
-.PHONY: help setup up down status clean demo test test-faults bench backtest lint
+.PHONY: help setup up down status clean demo test test-faults bench backtest lint backup restore
 
 help:
 	@sed -n '2,5s/^# \{0,1\}//p' Makefile
@@ -59,3 +59,9 @@ backtest: up
 lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/mypy libs services backtest
+
+backup:
+	@deploy/local/backup.sh backup $(FILE)
+
+restore:
+	@deploy/local/backup.sh restore $(FILE) $(DB)
