@@ -361,8 +361,18 @@ async def test_level4_candidate_decision(visit: Visit, stack: Stack, http: httpx
     if "/v1/alerts/{alert_id}/decision" not in spec.get("paths", {}):
         pytest.skip("notify has no POST /v1/alerts/{alert_id}/decision yet (Level-4 candidates not merged)")
     regency, category = await quiet_group(http, stack, "19")
-    report = serious(regency, category)
-    report["impact"]["deaths"] = 3
+    # Three deaths from a credible source, and little else: a Level-4 candidate (siaga on the facts);
+    # a report whose facts alone reach awas would need no person to decide.
+    report = make_report(
+        region={"province": "19", "regency": regency},
+        category=category,
+        form="clash",
+        election_stage=None,
+        impact={"deaths": 3},
+        signals=[],
+        source={"type": "media", "reliability": "B", "credibility": 2},
+        summary="Bentrokan antarwarga; tiga orang meninggal.",
+    )
     r = await http.post(f"{stack.intake_url}/v1/reports", json=report, headers=auth("demo-19"))
     assert r.status_code == 202, r.text
 

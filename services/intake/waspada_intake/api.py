@@ -428,14 +428,18 @@ def _instant(name: str, value: str | None, indonesian: bool) -> datetime | None:
         return None
     try:
         found = datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
-    except ValueError:
+        if found.tzinfo is None:
+            found = found.replace(tzinfo=UTC)
+        if not 1900 <= found.astimezone(UTC).year <= 9999:  # PostgreSQL's range, and any sensible one
+            raise ValueError("out of range")
+    except (ValueError, OverflowError):
         error = FieldError(
             field=name,
             message=message("datetime_parsing", "invalid date-time", indonesian=indonesian),
             code="datetime_parsing",
         )
         raise _invalid_query([error], indonesian) from None
-    return found if found.tzinfo else found.replace(tzinfo=UTC)
+    return found
 
 
 def _view(row: Any) -> dict[str, Any]:

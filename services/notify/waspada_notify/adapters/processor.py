@@ -41,6 +41,20 @@ log = get_logger(__name__)
 MAX_FUTURE = timedelta(minutes=10)
 # Event time this close to the wall clock is live operation (not a replay of history): see `sweep`.
 LIVE_WINDOW = timedelta(days=1)
+# Live, a partition silent for longer than this no longer holds national roll-ups back.
+LIVE_SKEW = timedelta(minutes=2)
+
+
+def settled_time(clocks: dict[str, datetime], now: datetime) -> datetime:
+    """The event time every partition has reached: national roll-ups up to it are final.
+
+    In a replay of history the slowest partition decides; live (event time within a day of the wall
+    clock) a silent partition holds them back by at most LIVE_SKEW.
+    """
+    low, high = min(clocks.values()), max(clocks.values())
+    if high >= now - LIVE_WINDOW:
+        return min(high, max(low, now - LIVE_SKEW))
+    return low
 
 
 class AlertNotFound(LookupError):
@@ -217,7 +231,7 @@ class AlertProcessor:
                     self._lapse_province_rollups(world, clock, at)
                 if needed:
                     applied += self.engine.apply(world, a, clock)
-                    self.engine.rollups(world, [(a.region.province, a.category)], at, clock=clock)
+                    self.engine.rollups(world, [(a.region.province, a.category)], at, None, clock)
                 step_records, step_versions = self.engine.finalize(world)
                 records.update((r.alert_id, r) for r in step_records)
                 result.versions += step_versions
@@ -226,6 +240,50 @@ class AlertProcessor:
             if applied < len(relevant):
                 metrics.ASSESSMENTS.labels("stale").inc(len(relevant) - applied)
             result = await self._save(conn, world, list(records.values()), result.versions, now)
+        self._after(result)
+        settled = await self.settle_national(now)
+        return Committed(result.versions + settled.versions, result.planned + settled.planned)
+
+    async def settle_national(self, now: datetime | None = None, until: datetime | None = None) -> Committed:
+        """Bring the national roll-ups up to the settled time, evaluating them in event-time order at every
+        point where one can change (a mark joins, or leaves the window).
+
+        Only marks up to the time every partition has reached count, so the national roll-ups, their
+        ids, levels and versions are the same however partitions interleave (`until` overrides the
+        settled time: tests and tools).
+        """
+        now = now or datetime.now(UTC)
+        cfg = self.config.rollups.national
+        if not cfg.enabled:
+            return Committed()
+        async with self.pool.acquire() as conn, conn.transaction():
+            clocks = await store.clock_times(conn)
+            if not clocks and until is None:
+                return Committed()
+            settled = until or settled_time(clocks, now)
+            done = await store.national_progress(conn)
+            if done is not None and settled <= done:
+                return Committed()
+            await store.lock(conn)
+            since = done or datetime(1900, 1, 1, tzinfo=UTC)
+            categories = await store.mark_categories(conn, since - cfg.window, settled)
+            keys = [national_key(c) for c in categories]
+            groups = await store.load_groups(conn, keys, categories, since - cfg.window - self.window)
+            alerts = await store.firing_alerts(conn, keys)
+            others = await store.firing_labels(conn, categories, self.config.inhibit_rules)
+            world = World.of(groups, alerts, now, others)
+            world.marks = await store.load_marks(conn, categories, since - cfg.window, settled)
+            versions: list[Version] = []
+            records: dict[str, AlertRecord] = {}
+            for at, category in self.engine.settle_national(world, since, settled, world.marks):
+                self.engine.rollups(world, [], at, [category])
+                step_records, step_versions = self.engine.finalize(world)
+                records.update((r.alert_id, r) for r in step_records)
+                versions += step_versions
+                world.next_step()
+            await store.set_national_progress(conn, settled)
+            await store.forget_marks(conn, settled - 2 * cfg.window)
+            result = await self._save(conn, world, list(records.values()), versions, now)
         self._after(result)
         return result
 
@@ -237,7 +295,7 @@ class AlertProcessor:
             if g.coverage is Coverage.PROVINCE and g.clock == clock and g.level is not Level.NORMAL
         ]
         if pairs:
-            self.engine.rollups(world, pairs, at, clock=clock)
+            self.engine.rollups(world, pairs, at, None, clock)
 
     # --- the sweep -------------------------------------------------------------------------------
 
@@ -246,6 +304,11 @@ class AlertProcessor:
         repeat unchanged alerts, remind undecided Level-4 candidates and release unmuted ones (wall
         clock). `event_now` sets every event-time clock at once (tests and tools)."""
         now = now or datetime.now(UTC)
+        swept = await self._sweep_alerts(now, event_now)
+        settled = await self.settle_national(now, event_now)
+        return Committed(swept.versions + settled.versions, swept.planned + settled.planned)
+
+    async def _sweep_alerts(self, now: datetime, event_now: datetime | None) -> Committed:
         quiet = self.config.global_.resolve_timeout
         async with self.pool.acquire() as conn, conn.transaction():
             t = event_now or await store.watermark(conn)
@@ -286,9 +349,6 @@ class AlertProcessor:
             others = await store.firing_labels(conn, categories, self.config.inhibit_rules)
             world = World.of(groups, alerts, now, others)
             if t is not None:
-                window = self.config.rollups.national.window
-                world.marks = await store.load_marks(conn, categories, t - window, t)
-                await store.forget_marks(conn, t - 2 * self.window)
                 # Each group's quiet time runs on its own clock (its partition's event time). Live, a
                 # clock that fell silent follows the newest event time of all (a quiet province's
                 # alerts still resolve); in a replay of older history the clocks stay apart, so what
@@ -308,8 +368,7 @@ class AlertProcessor:
                         by_clock.setdefault(g.clock, []).append((g.province, g.category))
                 for clock, pairs in sorted(by_clock.items(), key=lambda kv: kv[0] or ""):
                     at = clocks.get(clock, t) if clock else t
-                    self.engine.rollups(world, pairs, max(at, live) if live else at, clock=clock)
-                self.engine.rollups(world, [], t, [Category(c) for c in categories])
+                    self.engine.rollups(world, pairs, max(at, live) if live else at, None, clock)
             self.engine.ack_timeouts(world)
             self.engine.repeats(world)
             self.engine.remind(world)

@@ -198,6 +198,29 @@ async def forget_old(conn: Conn, processed_before: datetime, deliveries_before: 
     return int(processed or 0), int(attempts or 0)
 
 
+async def national_progress(conn: Conn) -> datetime | None:
+    value = await conn.fetchval("SELECT settled_to FROM national_progress WHERE id = 1")
+    return value if isinstance(value, datetime) else None
+
+
+async def set_national_progress(conn: Conn, settled_to: datetime) -> None:
+    await conn.execute(
+        "INSERT INTO national_progress (id, settled_to) VALUES (1, $1)"
+        " ON CONFLICT (id) DO UPDATE SET settled_to = GREATEST(national_progress.settled_to, excluded.settled_to)",
+        settled_to,
+    )
+
+
+async def mark_categories(conn: Conn, since: datetime, until: datetime) -> list[str]:
+    rows = await conn.fetch(
+        "SELECT DISTINCT category FROM marks WHERE at > $1 AND at <= $2 UNION"
+        " SELECT DISTINCT category FROM groups WHERE coverage = 'national' AND level <> 'normal'",
+        since,
+        until,
+    )
+    return sorted(r["category"] for r in rows)
+
+
 async def clock_times(conn: Conn) -> dict[str, datetime]:
     return {r["key"]: r["event_time"] for r in await conn.fetch("SELECT key, event_time FROM clocks")}
 

@@ -494,11 +494,12 @@ class Engine:
         world: World,
         pairs: Iterable[tuple[str, Category]],
         t: datetime,
-        national: Iterable[Category] = (),
+        national: Iterable[Category] | None = (),
         clock: str | None = None,
     ) -> None:
         """Re-evaluate at event time `t` the province roll-ups of these (province, category) pairs, and
-        the national roll-ups of their categories (and of `national`).
+        the national roll-ups of their categories (and of `national`); `national=None`: province
+        roll-ups only (the national ones are settled in event-time order, see `settle_national`).
 
         The world holds every region group of these categories that reached a level within the
         window, and the roll-up groups and alerts of these pairs and categories.
@@ -532,7 +533,7 @@ class Engine:
                     cfg.province.window,
                     clock=clock,
                 )
-        if cfg.national.enabled:
+        if cfg.national.enabled and national is not None:  # None: province roll-ups only
             since = t - cfg.national.window
             for category in sorted({c for _, c in pairs} | set(national)):
                 by_province, reach = self._national_members(
@@ -553,6 +554,20 @@ class Engine:
                     cfg.national.window,
                     list(reach.values()),
                 )
+
+    def settle_national(
+        self, world: World, since: datetime, until: datetime, categories: Iterable[Category]
+    ) -> list[tuple[datetime, Category]]:
+        """The points in (since, until] at which a national roll-up can change, in event-time order:
+        every mark (a province joins or rises) and every time a mark leaves the window."""
+        window = self.config.rollups.national.window
+        points: set[tuple[datetime, Category]] = set()
+        for category in categories:
+            for m in (world.marks or {}).get(category, []):
+                for at in (m.at, m.at + window + timedelta(microseconds=1)):
+                    if since < at <= until:
+                        points.add((at, category))
+        return sorted(points, key=lambda p: (p[0], p[1].value))
 
     def _national_members(
         self, world: World, category: Category, groups: list[GroupState], since: datetime, t: datetime
