@@ -36,6 +36,7 @@ PROM_DATA="$LOCAL/prometheus/data"
 PROMETHEUS_BIN="${PROMETHEUS_BIN:-prometheus}"
 PROMTOOL_BIN="${PROMTOOL_BIN:-promtool}"
 VENV_STAMP="$WASPADA_VENV/.waspada-installed"
+VENV_LOCK="$ROOT/requirements/dev.txt"   # make lock writes it from pyproject.toml
 READY_TIMEOUT="${WASPADA_READY_TIMEOUT:-60}"
 STOP_TIMEOUT="${WASPADA_STOP_TIMEOUT:-15}"
 
@@ -141,10 +142,15 @@ setup_venv() {
     "$py" -m venv "$WASPADA_VENV"
     rm -f "$VENV_STAMP"
   fi
-  if [[ ! -e "$VENV_STAMP" || "$ROOT/pyproject.toml" -nt "$VENV_STAMP" ]]; then
+  if [[ ! -e "$VENV_STAMP" || "$VENV_LOCK" -nt "$VENV_STAMP" || "$ROOT/pyproject.toml" -nt "$VENV_STAMP" ]]; then
     local t0; t0="$(now_ms)"
-    say "setup: pip install -e '.[dev]' (can take a few minutes the first time)"
-    (cd "$ROOT" && "$WASPADA_PYTHON" -m pip install -q -e '.[dev]') || die "pip install failed"
+    # Exactly the locked versions, each checked against its hash (requirements/dev.txt, `make lock`);
+    # then the project itself, built with the locked setuptools (no isolated build env, which would
+    # fetch an unpinned one) and without dependencies (they are all in the lock).
+    say "setup: pip install --require-hashes -r ${VENV_LOCK#"$ROOT"/} (can take a few minutes the first time)"
+    (cd "$ROOT" && "$WASPADA_PYTHON" -m pip install -q --require-hashes --no-deps -r "$VENV_LOCK" &&
+      PYTHONWARNINGS=ignore "$WASPADA_PYTHON" -m pip install -q --no-deps --no-build-isolation -e .) \
+      || die "pip install failed"   # (PYTHONWARNINGS: setuptools' generic note on editable installs)
     touch "$VENV_STAMP"
     say "setup: venv ready ($(since "$t0"))"
   fi
