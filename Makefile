@@ -10,11 +10,11 @@ PY    := .venv/bin/python
 S     ?=
 ARGS  ?=
 
-.PHONY: help setup up down status clean demo test test-faults bench lint
+.PHONY: help setup up down status clean demo test test-faults bench lint lock audit
 
 help:
 	@sed -n '2,4s/^# \{0,1\}//p' Makefile
-	@echo "targets: setup up down status clean demo test test-faults bench lint"
+	@echo "targets: setup up down status clean demo test test-faults bench lint lock audit"
 
 setup:
 	@$(STACK) setup
@@ -49,3 +49,14 @@ bench: up
 lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/mypy libs services
+
+# Regenerate requirements/*.txt (hashes of every transitive dependency) from pyproject.toml's pins,
+# then install them; run after changing a pin or adding a dependency (docs/operations.md, Supply chain).
+lock:
+	@[[ -x .venv/bin/uv ]] || $(STACK) setup
+	@scripts/lock.sh
+	@$(STACK) setup
+
+# Known vulnerabilities in the locked packages (also a test in make test); see docs/operations.md.
+audit: setup
+	$(PY) scripts/audit.py
