@@ -176,12 +176,46 @@ setup_kafka_jars() {
   say "setup: Kafka jars ready ($(since "$t0"))"
 }
 
+# Deployment validators run by make test (tests/unit/deploy), installed into .local by pinned version:
+# kubeconform and kube-score from the Go module proxy (go.sum pins their dependencies), the AsyncAPI
+# parser from npm (deploy/validators/package-lock.json, npm ci). Go and Node.js are on the machine.
+KUBECONFORM_VERSION=v0.7.0
+KUBE_SCORE_VERSION=v1.20.0
+TOOLS_BIN="$LOCAL/tools/bin"
+VALIDATORS="$ROOT/deploy/validators"
+
+setup_go_tool() {  # setup_go_tool NAME MODULE VERSION
+  local name=$1 module=$2 version=$3 stamp="$TOOLS_BIN/.$1-$3"
+  [[ -x "$TOOLS_BIN/$name" && -e "$stamp" ]] && return 0
+  command -v go >/dev/null || die "go not found: it builds $name (validator of deploy/)"
+  local t0; t0="$(now_ms)"
+  say "setup: go install $module@$version (once per machine, a few minutes)"
+  mkdir -p "$TOOLS_BIN"
+  GOBIN="$TOOLS_BIN" GOFLAGS=-mod=mod go install "$module@$version" || die "go install $name failed"
+  rm -f "$TOOLS_BIN/.$name-"*; touch "$stamp"
+  say "setup: $name ready ($(since "$t0"))"
+}
+
+setup_validators() {
+  setup_go_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION"
+  setup_go_tool kube-score github.com/zegl/kube-score/cmd/kube-score "$KUBE_SCORE_VERSION"
+  local stamp="$VALIDATORS/node_modules/.waspada-installed"
+  if [[ ! -e "$stamp" || "$VALIDATORS/package-lock.json" -nt "$stamp" ]]; then
+    command -v npm >/dev/null || die "npm not found: it installs the AsyncAPI parser"
+    say "setup: npm ci (deploy/validators: @asyncapi/parser)"
+    (cd "$VALIDATORS" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null) \
+      || die "npm ci failed"
+    touch "$stamp"
+  fi
+}
+
 cmd_setup() {
   mkdir -p "$RUN" "$LOGDIR"
   setup_packages
   setup_pg_user
   setup_venv
   setup_kafka_jars
+  setup_validators
 }
 
 # ----------------------------------------------------------------------------------------
