@@ -461,12 +461,26 @@ start_postgres() {
   fi
 }
 
+render_prom_config() {
+  # prometheus.local.yml names the default ports of env.sh (YAML cannot read env vars); a stack started
+  # on other ports (a second worktree, CI beside a running stack) scrapes its own services, so the ports
+  # are substituted into a copy, with the rule files' path made absolute.
+  local out="$LOCAL/prometheus/prometheus.yml"
+  sed -e "s|127\.0\.0\.1:19090\"|$WASPADA_HOST:$PROMETHEUS_PORT\"|" \
+      -e "s|127\.0\.0\.1:8080\"|$WASPADA_HOST:$INTAKE_PORT\"|" \
+      -e "s|127\.0\.0\.1:8081\"|$WASPADA_HOST:$SCORING_PORT\"|" \
+      -e "s|127\.0\.0\.1:8082\"|$WASPADA_HOST:$NOTIFY_PORT\"|" \
+      -e "s|^  - rules/|  - $ROOT/deploy/prometheus/rules/|" "$PROM_CONFIG" >"$out"
+  echo "$out"
+}
+
 start_prometheus() {
   mkdir -p "$PROM_DATA"
-  "$PROMTOOL_BIN" check config "$PROM_CONFIG" >>"$LOGDIR/prometheus.log" 2>&1 \
-    || fail_not_ready prometheus "promtool check config failed for ${PROM_CONFIG#"$ROOT"/}"
+  local config; config="$(render_prom_config)"
+  "$PROMTOOL_BIN" check config "$config" >>"$LOGDIR/prometheus.log" 2>&1 \
+    || fail_not_ready prometheus "promtool check config failed for ${PROM_CONFIG#"$ROOT"/} (as ${config#"$ROOT"/})"
   ensure_port_free prometheus "$PROMETHEUS_PORT"
-  spawn prometheus "$PROMETHEUS_BIN" --config.file="$PROM_CONFIG" \
+  spawn prometheus "$PROMETHEUS_BIN" --config.file="$config" \
       --storage.tsdb.path="$PROM_DATA" --storage.tsdb.retention.time=2d \
       --web.listen-address="$WASPADA_HOST:$PROMETHEUS_PORT" --web.enable-lifecycle
   local pid; pid="$(cat "$RUN/prometheus.pid")"
