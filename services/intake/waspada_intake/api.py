@@ -8,10 +8,10 @@ offending field is listed in one problem; the OpenAPI document gets the real req
 
 from collections.abc import Awaitable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import orjson
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -29,7 +29,7 @@ from waspada_intake.handlers import (
 )
 from waspada_intake.settings import IntakeSettings
 from waspada_shared.contracts.rejection import FieldError
-from waspada_shared.contracts.report import Reporter, ReportFacts, ReportIn
+from waspada_shared.contracts.report import Reporter, ReportFacts, ReportId, ReportIn
 from waspada_shared.http import ProblemError
 from waspada_shared.logging import get_logger
 from waspada_shared.problems import PROBLEM_CONTENT_TYPE, Problem, problem, title, wants_indonesian
@@ -152,9 +152,14 @@ def _incoming(request: Request) -> Incoming:
     return Incoming(request.headers, read)
 
 
+# The path's report_id obeys the body field's constraints (the same type), so the document says which ids
+# exist and a malformed one is a 422 naming the field, not a database lookup.
+ReportIdPath = Annotated[ReportId, Path(description="The report's `report_id` as submitted")]
+
+
 def build_router(settings: IntakeSettings, gate: Gate, submissions: Submissions) -> APIRouter:
     """The documented API. The two POST routes are normally answered by `fastpath.FastPath` (same code)."""
-    router = APIRouter(prefix="/v1")
+    router = APIRouter(prefix="/v1", tags=["reports"])
 
     @router.post(
         "/reports",
@@ -200,7 +205,7 @@ def build_router(settings: IntakeSettings, gate: Gate, submissions: Submissions)
         responses=_responses(401, 404, 422, 429, 503),
         openapi_extra=_AUTH_AND_LANGUAGE,
     )
-    async def get_report(report_id: str, request: Request) -> Response:
+    async def get_report(report_id: ReportIdPath, request: Request) -> Response:
         indonesian = wants_indonesian(request.headers.get("accept-language"))
         who = await gate.admit(request.headers.get("authorization"), indonesian)
         store: ReportStore = request.app.state.store
@@ -230,7 +235,7 @@ def build_router(settings: IntakeSettings, gate: Gate, submissions: Submissions)
         responses=_responses(401, 403, 404, 422, 429, 503),
         openapi_extra=_AUTH_AND_LANGUAGE,
     )
-    async def get_reporter(report_id: str, request: Request) -> Response:
+    async def get_reporter(report_id: ReportIdPath, request: Request) -> Response:
         indonesian = wants_indonesian(request.headers.get("accept-language"))
         who = await gate.admit(request.headers.get("authorization"), indonesian)
         if not who.is_admin:

@@ -6,6 +6,7 @@ import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from typing import Any
 
 import asyncpg
 from fastapi import FastAPI
@@ -43,6 +44,19 @@ def _cipher(settings: IntakeSettings) -> ReporterCipher:
     if settings.is_local or settings.profile == "test":
         return ReporterCipher.local_dev()
     raise RuntimeError("WASPADA_REPORTER_KEY is required outside the local profile")
+
+
+OPENAPI_SERVERS: list[dict[str, Any]] = [
+    {"url": "http://127.0.0.1:8080", "description": "Local stack (make up) and docker compose"},
+    {
+        "url": "https://{host}",
+        "description": "A deployment (Kubernetes, deploy/k8s): its own host name",
+        "variables": {"host": {"default": "intake.waspada.example", "description": "The deployment's host"}},
+    },
+]
+# No licence has been chosen for Waspada yet: the terms are the government's own until one is.
+OPENAPI_LICENSE = {"name": "Proprietary: for Indonesian government use; no licence granted"}
+OPENAPI_CONTACT = {"name": "Waspada platform team"}
 
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
@@ -116,6 +130,11 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         title="Waspada intake",
         version="1",
         description="Reports of social-conflict potential and incidents from Indonesian regional teams.",
+        # Document metadata only (docs/openapi.json): where the API runs, under which terms, whom to ask.
+        servers=OPENAPI_SERVERS,
+        license_info=OPENAPI_LICENSE,
+        contact=OPENAPI_CONTACT,
+        openapi_tags=[{"name": "reports", "description": "Submit reports and read their processing state"}],
         lifespan=lifespan,
         # Prometheus is the metrics system here; FastAPI's OpenTelemetry hooks cost per-request checks.
         telemetry={"tracing": False, "metrics": False, "logs": False},
