@@ -512,6 +512,7 @@ def pipeline_health() -> dash.Dashboard:
             "Connection pool",
             "asyncpg pool connections in use and idle, against the pool's maximum.",
             lambda: q("sum by (service, state) (waspada_db_pool_connections)", "{{service}} {{state}}"),
+            lambda: q("sum by (service) (waspada_db_pool_max_connections)", "{{service}} max", ref="B"),
             w=24,
         )
     )
@@ -532,7 +533,7 @@ def risk_picture() -> dash.Dashboard:
     )
     _current["panel"] = "Highest alert level by province"
     geo_expr = (
-        "waspada:province_alert_level:max * on (province) group_left (name, lat, lon)"
+        "province:waspada_notify_alerts_active:max_level * on (province) group_left (name, lat, lon)"
         " max by (province, name, lat, lon) (waspada_province_info)"
     )
     markers = (
@@ -804,7 +805,7 @@ def reporting_performance() -> dash.Dashboard:
             )
         )
         .with_target(
-            q(_all_provinces("waspada:province_reported:3d"), ref="E", instant=True, table_format=True)
+            q(_all_provinces("province:waspada_intake_reports:reported_3d"), ref="E", instant=True, table_format=True)
         )
         .with_target(
             q("max by (province, name) (waspada_province_info)", ref="F", instant=True, table_format=True)
@@ -844,7 +845,7 @@ def reporting_performance() -> dash.Dashboard:
         )
         .with_target(
             q(
-                "count(max by (province) (waspada_province_info) unless on (province) waspada:province_reported:3d)"
+                "count(max by (province) (waspada_province_info) unless on (province) province:waspada_intake_reports:reported_3d)"
                 " or vector(0)",
                 instant=True,
             )

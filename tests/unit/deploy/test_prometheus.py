@@ -98,3 +98,28 @@ def test_every_alert_links_its_runbook_section() -> None:
                     url = rule["annotations"].get("runbook_url", "")
                     assert url == f"docs/runbooks.md#{rule['alert'].lower()}", rule["alert"]
                     assert url.split("#", 1)[1] in anchors, f"docs/runbooks.md has no section {rule['alert']}"
+
+
+def test_every_recording_rule_is_read_by_a_dashboard_or_an_alert_and_named_by_convention() -> None:
+    import re
+
+    import yaml
+
+    readers = (ROOT / "deploy" / "grafana" / "build.py").read_text(encoding="utf-8")
+    alerts = [
+        rule["expr"]
+        for path in RULES
+        for group in yaml.safe_load(path.read_text())["groups"]
+        for rule in group["rules"]
+        if "alert" in rule
+    ]
+    for path in RULES:
+        for group in yaml.safe_load(path.read_text())["groups"]:
+            for rule in group["rules"]:
+                if "record" in rule:
+                    name = rule["record"]
+                    # level:metric:operations, the metric one of ours
+                    assert re.fullmatch(r"[a-z_]+:waspada_[a-z_]+:[a-z0-9_]+", name), name
+                    assert name in readers or any(name in expr for expr in alerts), (
+                        f"{name} is read by nothing"
+                    )
