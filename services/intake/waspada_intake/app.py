@@ -29,7 +29,7 @@ from waspada_shared.http import (
     ops_router,
     pool_check,
 )
-from waspada_shared.kafka import DirectProducer, make_broker, start_with_retry
+from waspada_shared.kafka import DirectProducer, client_security, make_broker, start_with_retry
 from waspada_shared.keys import KeyStore
 from waspada_shared.logging import get_logger
 from waspada_shared.metrics import install as install_shared_metrics
@@ -63,7 +63,9 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     settings = settings or IntakeSettings()
     cipher = _cipher(settings)
     broker = make_broker(settings, "intake")  # consumers, and dead letters
-    producer = DirectProducer(settings.kafka_bootstrap, "waspada-intake-relay")  # the outbox relay
+    producer = DirectProducer(
+        settings.kafka_bootstrap, "waspada-intake-relay", security=client_security(settings)
+    )  # the outbox relay
     state: dict[str, object] = {}
     gate = Gate(settings.default_rate_limit)
     submissions = Submissions(settings, gate)

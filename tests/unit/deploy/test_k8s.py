@@ -313,3 +313,43 @@ def test_production_uses_a_released_image_and_no_generated_secret() -> None:
     images = {c["image"] for _, c in containers("production")}
     assert len(images) == 1 and not images.pop().endswith(":local")
     assert not of_kind("production", "Secret")
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_setting_the_manifests_pass_is_read_by_the_service(overlay: str) -> None:
+    from waspada_intake.settings import IntakeSettings
+    from waspada_notify.settings import NotifySettings
+    from waspada_scoring.settings import ScoringSettings
+
+    classes = {"intake": IntakeSettings, "scoring": ScoringSettings, "notify": NotifySettings}
+    (config,) = [c for n, c in of_kind(overlay, "ConfigMap").items() if n.startswith("waspada-config")]
+    for name, c in containers(overlay):
+        names = set(config["data"]) | {e["name"] for e in c["env"]}
+        fields = classes[name].model_fields
+        for key in names:
+            assert key.removeprefix("WASPADA_").lower() in fields, f"{name}: {key} is read by nothing"
+
+
+def test_the_services_connect_to_kafka_as_their_kafka_user() -> None:
+    from waspada_scoring.settings import ScoringSettings
+    from waspada_shared.kafka import client_security, make_broker
+
+    (config,) = [c for n, c in of_kind("production", "ConfigMap").items() if n.startswith("waspada-config")]
+    (container,) = [c for name, c in containers("production") if name == "scoring"]
+    values = {k.removeprefix("WASPADA_").lower(): v for k, v in config["data"].items()}
+    values.update(
+        {e["name"].removeprefix("WASPADA_").lower(): e.get("value", "secret") for e in container["env"]}
+    )
+    mount = next(m for m in container["volumeMounts"] if m["name"] == "kafka-ca")["mountPath"]
+    assert values["kafka_ssl_cafile"] == f"{mount}/ca.crt"
+    values["kafka_ssl_cafile"] = ""  # the mounted CA is not here; the system's bundle stands in
+    settings = ScoringSettings.model_validate(values)
+    found = client_security(settings)
+    assert found["security_protocol"] == "SASL_SSL" and found["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert (found["sasl_plain_username"], found["sasl_plain_password"]) == ("waspada-scoring", "secret")
+    # FastStream hands the same to aiokafka (its client builder's arguments)
+    built = make_broker(settings, "scoring").config.broker_config.builder.keywords
+    assert {k: built[k] for k in ("security_protocol", "sasl_mechanism", "sasl_plain_username")} == {
+        "security_protocol": "SASL_SSL", "sasl_mechanism": "SCRAM-SHA-512", "sasl_plain_username": "waspada-scoring",
+    }  # fmt: skip
+    assert client_security(ScoringSettings.model_validate({})) == {}  # local stack and compose: PLAINTEXT
