@@ -275,29 +275,18 @@ def specification() -> dict[str, Any]:
         refs = [{"$ref": f"#/channels/{key}/messages/{stream.model.__name__}"}]
         if topic in producers:
             service = producers[topic]
-            operations[f"{service}.send.{key}"] = {
-                "action": "send",
-                "channel": {"$ref": f"#/channels/{key}"},
-                "summary": f"{service} publishes {topic}",
-                "messages": refs,
-                "bindings": {
-                    "kafka": {"clientId": _const(f"waspada-{service}"), "bindingVersion": BINDING_VERSION}
-                },
-            }
+            operations[f"{service}.send.{key}"] = _operation(
+                "send", key, f"{service} publishes {topic}", refs, clientId=_const(f"waspada-{service}")
+            )
         for service, group in sorted(consumers.get(topic, [])):
-            operations[f"{service}.receive.{key}"] = {
-                "action": "receive",
-                "channel": {"$ref": f"#/channels/{key}"},
-                "summary": f"{service} consumes {topic} in consumer group {group}",
-                "messages": refs,
-                "bindings": {
-                    "kafka": {
-                        "groupId": _const(group),
-                        "clientId": _const(f"waspada-{service}"),
-                        "bindingVersion": BINDING_VERSION,
-                    }
-                },
-            }
+            operations[f"{service}.receive.{key}"] = _operation(
+                "receive",
+                key,
+                f"{service} consumes {topic} in consumer group {group}",
+                refs,
+                groupId=_const(group),
+                clientId=_const(f"waspada-{service}"),
+            )
     unknown = set(consumers) - set(t.ALL_TOPICS)
     if unknown:
         raise SystemExit(f"subscribers of topics not in SPEC §5 (STREAMS): {sorted(unknown)}")
@@ -313,6 +302,17 @@ def specification() -> dict[str, Any]:
             "schemas": dict(sorted(schemas.items())),
             "securitySchemes": SECURITY_SCHEMES,
         },
+    }
+
+
+def _operation(action: str, channel: str, summary: str, messages: list[Any], **kafka: Any) -> dict[str, Any]:
+    """One operation of a service on a channel, with its Kafka binding (client id, consumer group)."""
+    return {
+        "action": action,
+        "channel": {"$ref": f"#/channels/{channel}"},
+        "summary": summary,
+        "messages": messages,
+        "bindings": {"kafka": {**kafka, "bindingVersion": BINDING_VERSION}},
     }
 
 
