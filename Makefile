@@ -14,11 +14,11 @@ FILE  ?=
 EXPECT ?=
 MODE  ?= batch
 
-.PHONY: help setup up down status clean demo test test-faults bench backtest lint backup restore
+.PHONY: help setup up down status clean demo test test-faults bench backtest lint lock audit backup restore
 
 help:
 	@sed -n '2,5s/^# \{0,1\}//p' Makefile
-	@echo "targets: setup up down status clean demo test test-faults bench backtest lint"
+	@echo "targets: setup up down status clean demo test test-faults bench backtest lint lock audit backup restore"
 
 setup:
 	@$(STACK) setup
@@ -65,3 +65,14 @@ backup:
 
 restore:
 	@deploy/local/backup.sh restore $(FILE) $(DB)
+
+# Regenerate requirements/*.txt (hashes of every transitive dependency) from pyproject.toml's pins,
+# then install them; run after changing a pin or adding a dependency (docs/operations.md, Supply chain).
+lock:
+	@[[ -x .venv/bin/uv ]] || $(STACK) setup
+	@scripts/lock.sh
+	@$(STACK) setup
+
+# Known vulnerabilities in the locked packages (also a test in make test); see docs/operations.md.
+audit: setup
+	$(PY) scripts/audit.py

@@ -42,8 +42,13 @@ from grafana_foundation_sdk.models.geomap import TooltipMode
 from grafana_foundation_sdk.models.prometheus import PromQueryFormat
 
 OUT = Path(__file__).resolve().parent / "dashboards"
-DATASOURCE = dm.DataSourceRef(type_val="prometheus", uid="waspada-prometheus")  # provisioned uid
-SERVICES = 'job=~"intake|scoring|notify"'
+# Every panel reads the dashboard's `datasource` variable (default: the provisioned Prometheus), so the
+# dashboards work against any Prometheus a deployment has, not only the one with our uid.
+PROVISIONED_UID = "waspada-prometheus"
+DATASOURCE = dm.DataSourceRef(type_val="prometheus", uid="${datasource}")
+SERVICES = 'job=~"intake|scoring|notify", instance=~"$instance"'
+# The province variable filters every per-province panel through the province-info join.
+PROVINCE_INFO = 'waspada_province_info{province=~"$province"}'
 RI = "$__rate_interval"
 P = TypeVar("P")
 
@@ -146,13 +151,49 @@ def level_colours(panel: P, *levels: str) -> P:
 
 
 def _names(expr: str) -> str:
-    """Join province names (and codes) onto a per-province expression."""
-    return f"({expr}) * on (province) group_left (name) max by (province, name) (waspada_province_info)"
+    """Join province names (and codes) onto a per-province expression; only the selected provinces."""
+    return f"({expr}) * on (province) group_left (name) max by (province, name) ({PROVINCE_INFO})"
 
 
 def _all_provinces(expr: str) -> str:
-    """Every province, 0 where `expr` has no series (a province that never reported is news)."""
-    return f"({expr}) or on (province) (max by (province) (waspada_province_info) * 0)"
+    """Every selected province, 0 where `expr` has no series (a province that never reported is news)."""
+    return (
+        f"(({expr}) or on (province) (max by (province) (waspada_province_info) * 0))"
+        f" and on (province) max by (province) ({PROVINCE_INFO})"
+    )
+
+
+def datasource_variable() -> dash.DatasourceVariable:
+    return (
+        dash.DatasourceVariable("datasource")
+        .label("Prometheus")
+        .type("prometheus")
+        .current(dm.VariableOption(text="Prometheus (Waspada)", value=PROVISIONED_UID, selected=True))
+    )
+
+
+def query_variable(name: str, label: str, query: str) -> dash.QueryVariable:
+    """A multi-value variable from label values, `All` by default (matching every value)."""
+    return (
+        dash.QueryVariable(name)
+        .label(label)
+        .datasource(DATASOURCE)
+        .query(query)
+        .refresh(dm.VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(dm.VariableSort.ALPHABETICAL_ASC)
+        .multi(True)
+        .include_all(True)
+        .all_value(".*")
+        .current(dm.VariableOption(text="All", value="$__all", selected=True))
+    )
+
+
+def province_variable() -> dash.QueryVariable:
+    return query_variable("province", "Province", "label_values(waspada_province_info, province)")
+
+
+def instance_variable() -> dash.QueryVariable:
+    return query_variable("instance", "Instance", 'label_values(up{job=~"intake|scoring|notify"}, instance)')
 
 
 def organize(rename: dict[str, str], exclude: tuple[str, ...] = ("Time",)) -> dm.DataTransformerConfig:
@@ -178,6 +219,7 @@ def new_dashboard(uid: str, title: str, description: str, tags: list[str]) -> da
         .refresh("30s")
         .tooltip(dm.DashboardCursorSync.CROSSHAIR)
         .readonly()
+        .with_variable(datasource_variable())
     )
 
 
@@ -193,7 +235,7 @@ def pipeline_health() -> dash.Dashboard:
         "Is the pipeline up, keeping up, failing or slow? Rates, Kafka lag, errors and latency of intake,"
         " scoring and notify.",
         ["ops"],
-    )
+    ).with_variable(instance_variable())
     d = d.with_row(dash.Row("Services"))
     _current["panel"] = "Targets up"
     d = d.with_panel(
@@ -512,6 +554,7 @@ def pipeline_health() -> dash.Dashboard:
             "Connection pool",
             "asyncpg pool connections in use and idle, against the pool's maximum.",
             lambda: q("sum by (service, state) (waspada_db_pool_connections)", "{{service}} {{state}}"),
+            lambda: q("sum by (service) (waspada_db_pool_max_connections)", "{{service}} max", ref="B"),
             w=24,
         )
     )
@@ -529,11 +572,11 @@ def risk_picture() -> dash.Dashboard:
         "Waspada: risk picture",
         "Where conflict risk stands now: firing alerts by province and level, and the assessments behind them.",
         ["risk"],
-    )
+    ).with_variable(province_variable())
     _current["panel"] = "Highest alert level by province"
     geo_expr = (
-        "waspada:province_alert_level:max * on (province) group_left (name, lat, lon)"
-        " max by (province, name, lat, lon) (waspada_province_info)"
+        "province:waspada_notify_alerts_active:max_level * on (province) group_left (name, lat, lon)"
+        f" max by (province, name, lat, lon) ({PROVINCE_INFO})"
     )
     markers = (
         common_b.MapLayerOptions()
@@ -748,7 +791,7 @@ def reporting_performance() -> dash.Dashboard:
         "How well each province reports: volume, rejected share, duplicates, silence. GET /v1/summary of"
         " notify has the authoritative figures (regencies reporting, delays, acknowledgements in time).",
         ["reporting"],
-    )
+    ).with_variable(province_variable())
     _current["panel"] = "Reporting by province"
     rename = {
         "Value #A": "Accepted 24 h",
@@ -804,7 +847,12 @@ def reporting_performance() -> dash.Dashboard:
             )
         )
         .with_target(
-            q(_all_provinces("waspada:province_reported:3d"), ref="E", instant=True, table_format=True)
+            q(
+                _all_provinces("province:waspada_intake_reports:reported_3d"),
+                ref="E",
+                instant=True,
+                table_format=True,
+            )
         )
         .with_target(
             q("max by (province, name) (waspada_province_info)", ref="F", instant=True, table_format=True)
@@ -844,7 +892,7 @@ def reporting_performance() -> dash.Dashboard:
         )
         .with_target(
             q(
-                "count(max by (province) (waspada_province_info) unless on (province) waspada:province_reported:3d)"
+                "count(max by (province) (waspada_province_info) unless on (province) province:waspada_intake_reports:reported_3d)"
                 " or vector(0)",
                 instant=True,
             )

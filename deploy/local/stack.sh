@@ -31,11 +31,12 @@ KAFKA_POM="$ROOT/deploy/kafka/pom.xml"
 KAFKA_LOG4J="$ROOT/deploy/kafka/log4j.properties"
 PG_DATA="$LOCAL/postgres/data"
 PG_SOCKET_DIR="${PG_SOCKET_DIR:-$RUN/pg}"
-PROM_CONFIG="$LOCAL/prometheus/prometheus.yml"   # rendered from deploy/prometheus/prometheus.local.yml
+PROM_CONFIG="$ROOT/deploy/prometheus/prometheus.local.yml"   # rendered with env.sh's ports into .local
 PROM_DATA="$LOCAL/prometheus/data"
 PROMETHEUS_BIN="${PROMETHEUS_BIN:-prometheus}"
 PROMTOOL_BIN="${PROMTOOL_BIN:-promtool}"
 VENV_STAMP="$WASPADA_VENV/.waspada-installed"
+VENV_LOCK="$ROOT/requirements/dev.txt"   # make lock writes it from pyproject.toml
 READY_TIMEOUT="${WASPADA_READY_TIMEOUT:-60}"
 STOP_TIMEOUT="${WASPADA_STOP_TIMEOUT:-15}"
 
@@ -143,10 +144,15 @@ setup_venv() {
     "$py" -m venv "$WASPADA_VENV"
     rm -f "$VENV_STAMP"
   fi
-  if [[ ! -e "$VENV_STAMP" || "$ROOT/pyproject.toml" -nt "$VENV_STAMP" ]]; then
+  if [[ ! -e "$VENV_STAMP" || "$VENV_LOCK" -nt "$VENV_STAMP" || "$ROOT/pyproject.toml" -nt "$VENV_STAMP" ]]; then
     local t0; t0="$(now_ms)"
-    say "setup: pip install -e '.[dev]' (can take a few minutes the first time)"
-    (cd "$ROOT" && "$WASPADA_PYTHON" -m pip install -q -e '.[dev]') || die "pip install failed"
+    # Exactly the locked versions, each checked against its hash (requirements/dev.txt, `make lock`);
+    # then the project itself, built with the locked setuptools (no isolated build env, which would
+    # fetch an unpinned one) and without dependencies (they are all in the lock).
+    say "setup: pip install --require-hashes -r ${VENV_LOCK#"$ROOT"/} (can take a few minutes the first time)"
+    (cd "$ROOT" && "$WASPADA_PYTHON" -m pip install -q --require-hashes --no-deps -r "$VENV_LOCK" &&
+      PYTHONWARNINGS=ignore "$WASPADA_PYTHON" -m pip install -q --no-deps --no-build-isolation -e .) \
+      || die "pip install failed"   # (PYTHONWARNINGS: setuptools' generic note on editable installs)
     touch "$VENV_STAMP"
     say "setup: venv ready ($(since "$t0"))"
   fi
@@ -172,12 +178,46 @@ setup_kafka_jars() {
   say "setup: Kafka jars ready ($(since "$t0"))"
 }
 
+# Deployment validators run by make test (tests/unit/deploy), installed into .local by pinned version:
+# kubeconform and kube-score from the Go module proxy (go.sum pins their dependencies), the AsyncAPI
+# parser from npm (deploy/validators/package-lock.json, npm ci). Go and Node.js are on the machine.
+KUBECONFORM_VERSION=v0.7.0
+KUBE_SCORE_VERSION=v1.20.0
+TOOLS_BIN="$LOCAL/tools/bin"
+VALIDATORS="$ROOT/deploy/validators"
+
+setup_go_tool() {  # setup_go_tool NAME MODULE VERSION
+  local name=$1 module=$2 version=$3 stamp="$TOOLS_BIN/.$1-$3"
+  [[ -x "$TOOLS_BIN/$name" && -e "$stamp" ]] && return 0
+  command -v go >/dev/null || die "go not found: it builds $name (validator of deploy/)"
+  local t0; t0="$(now_ms)"
+  say "setup: go install $module@$version (once per machine, a few minutes)"
+  mkdir -p "$TOOLS_BIN"
+  GOBIN="$TOOLS_BIN" GOFLAGS=-mod=mod go install "$module@$version" || die "go install $name failed"
+  rm -f "$TOOLS_BIN/.$name-"*; touch "$stamp"
+  say "setup: $name ready ($(since "$t0"))"
+}
+
+setup_validators() {
+  setup_go_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION"
+  setup_go_tool kube-score github.com/zegl/kube-score/cmd/kube-score "$KUBE_SCORE_VERSION"
+  local stamp="$VALIDATORS/node_modules/.waspada-installed"
+  if [[ ! -e "$stamp" || "$VALIDATORS/package-lock.json" -nt "$stamp" ]]; then
+    command -v npm >/dev/null || die "npm not found: it installs the AsyncAPI parser"
+    say "setup: npm ci (deploy/validators: @asyncapi/parser)"
+    (cd "$VALIDATORS" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null) \
+      || die "npm ci failed"
+    touch "$stamp"
+  fi
+}
+
 cmd_setup() {
   mkdir -p "$RUN" "$LOGDIR"
   setup_packages
   setup_pg_user
   setup_venv
   setup_kafka_jars
+  setup_validators
 }
 
 # ----------------------------------------------------------------------------------------
@@ -423,21 +463,27 @@ start_postgres() {
   fi
 }
 
-render_prometheus_config() {
-  # The committed file names the default ports; the running one follows env.sh (ports may be moved).
-  sed -e "s|127.0.0.1:19090|$WASPADA_HOST:$PROMETHEUS_PORT|" -e "s|127.0.0.1:8080|$WASPADA_HOST:$INTAKE_PORT|" \
-      -e "s|127.0.0.1:8081|$WASPADA_HOST:$SCORING_PORT|" -e "s|127.0.0.1:8082|$WASPADA_HOST:$NOTIFY_PORT|" \
-      -e "s|127.0.0.1:8083|$WASPADA_HOST:$CONSOLE_PORT|" -e "s|^  - rules/|  - $ROOT/deploy/prometheus/rules/|" \
-      "$ROOT/deploy/prometheus/prometheus.local.yml" >"$PROM_CONFIG"
+render_prom_config() {
+  # prometheus.local.yml names the default ports of env.sh (YAML cannot read env vars); a stack started
+  # on other ports (a second worktree, CI beside a running stack) scrapes its own services, so the ports
+  # are substituted into a copy, with the rule files' path made absolute.
+  local out="$LOCAL/prometheus/prometheus.yml"
+  sed -e "s|127\.0\.0\.1:19090\"|$WASPADA_HOST:$PROMETHEUS_PORT\"|" \
+      -e "s|127\.0\.0\.1:8080\"|$WASPADA_HOST:$INTAKE_PORT\"|" \
+      -e "s|127\.0\.0\.1:8081\"|$WASPADA_HOST:$SCORING_PORT\"|" \
+      -e "s|127\.0\.0\.1:8082\"|$WASPADA_HOST:$NOTIFY_PORT\"|" \
+      -e "s|127\.0\.0\.1:8083\"|$WASPADA_HOST:$CONSOLE_PORT\"|" \
+      -e "s|^  - rules/|  - $ROOT/deploy/prometheus/rules/|" "$PROM_CONFIG" >"$out"
+  echo "$out"
 }
 
 start_prometheus() {
   mkdir -p "$PROM_DATA"
-  render_prometheus_config
-  "$PROMTOOL_BIN" check config "$PROM_CONFIG" >>"$LOGDIR/prometheus.log" 2>&1 \
-    || fail_not_ready prometheus "promtool check config failed for ${PROM_CONFIG#"$ROOT"/}"
+  local config; config="$(render_prom_config)"
+  "$PROMTOOL_BIN" check config "$config" >>"$LOGDIR/prometheus.log" 2>&1 \
+    || fail_not_ready prometheus "promtool check config failed for ${PROM_CONFIG#"$ROOT"/} (as ${config#"$ROOT"/})"
   ensure_port_free prometheus "$PROMETHEUS_PORT"
-  spawn prometheus "$PROMETHEUS_BIN" --config.file="$PROM_CONFIG" \
+  spawn prometheus "$PROMETHEUS_BIN" --config.file="$config" \
       --storage.tsdb.path="$PROM_DATA" --storage.tsdb.retention.time=2d \
       --web.listen-address="$WASPADA_HOST:$PROMETHEUS_PORT" --web.enable-lifecycle
   local pid; pid="$(cat "$RUN/prometheus.pid")"

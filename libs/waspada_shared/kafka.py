@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar, cast
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.helpers import create_ssl_context
 from aiokafka.partitioner import murmur2
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.middlewares import AckPolicy
+from faststream.security import SASLScram512
 from prometheus_client import REGISTRY, CollectorRegistry
 from pydantic import BaseModel, ValidationError
 
@@ -25,12 +27,36 @@ from waspada_shared.topics import headers
 log = get_logger(__name__)
 
 
+def client_security(settings: ServiceSettings) -> dict[str, Any]:
+    """aiokafka's connection arguments for the deployment's Kafka security; none for PLAINTEXT."""
+    if settings.kafka_security_protocol == "PLAINTEXT":
+        return {}
+    return {
+        "security_protocol": "SASL_SSL",
+        "sasl_mechanism": settings.kafka_sasl_mechanism,
+        "sasl_plain_username": settings.kafka_sasl_username,
+        "sasl_plain_password": settings.kafka_sasl_password.get_secret_value(),
+        "ssl_context": create_ssl_context(cafile=settings.kafka_ssl_cafile or None),
+    }
+
+
+def _broker_security(settings: ServiceSettings) -> SASLScram512 | None:
+    # FastStream takes the same settings as a security object rather than as aiokafka's arguments.
+    found = client_security(settings)
+    if not found:
+        return None
+    return SASLScram512(
+        found["sasl_plain_username"], found["sasl_plain_password"], ssl_context=found["ssl_context"]
+    )
+
+
 def make_broker(
     settings: ServiceSettings, service: str, registry: CollectorRegistry = REGISTRY
 ) -> KafkaBroker:
     """A broker with durable producer settings and FastStream's Prometheus middleware."""
     return KafkaBroker(
         settings.kafka_bootstrap,
+        security=_broker_security(settings),
         client_id=f"waspada-{service}",
         acks="all",
         enable_idempotence=True,
@@ -127,10 +153,18 @@ class DirectProducer:
     `publish_all` does.
     """
 
-    def __init__(self, bootstrap: str, client_id: str, *, request_timeout_ms: int = 30_000) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        client_id: str,
+        *,
+        request_timeout_ms: int = 30_000,
+        security: Mapping[str, Any] | None = None,  # client_security(settings)
+    ) -> None:
         self.bootstrap = bootstrap
         self.client_id = client_id
         self.request_timeout_ms = request_timeout_ms
+        self.security = dict(security or {})
         self._producer: AIOKafkaProducer | None = None
         self._lock = asyncio.Lock()
 
@@ -146,6 +180,7 @@ class DirectProducer:
                     max_batch_size=256 * 1024,
                     request_timeout_ms=self.request_timeout_ms,
                     partitioner=province_partitioner,
+                    **self.security,
                 )
                 try:
                     await producer.start()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any
+from typing import Any, cast
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -60,9 +60,9 @@ def _consumer_lag(consumer: Any, group: str) -> Iterator[tuple[str, str, int, in
 
 
 def pool_use(pool: Any) -> dict[str, int]:
-    """Connections of an asyncpg pool by state: in_use, idle, max."""
+    """Open connections of an asyncpg pool by state: in_use, idle (they add up to the pool's size)."""
     size, idle = pool.get_size(), pool.get_idle_size()
-    return {"in_use": size - idle, "idle": idle, "max": pool.get_max_size()}
+    return {"in_use": size - idle, "idle": idle}
 
 
 def _version() -> str:
@@ -103,10 +103,14 @@ class SharedCollector(Collector):
             "Records not yet processed by this process's consumer (high watermark - position)",
             labels=["group", "topic", "partition"],
         )
+        # The capacity is its own gauge: as a third `state` it would be summed with the open connections.
         pool = GaugeMetricFamily(
             "waspada_db_pool_connections",
-            "PostgreSQL pool connections by state (in_use, idle, max)",
+            "PostgreSQL pool connections open, by state (in_use, idle)",
             labels=["service", "state"],
+        )
+        pool_max = GaugeMetricFamily(
+            "waspada_db_pool_max_connections", "PostgreSQL pool size limit (max_size)", labels=["service"]
         )
         for src in sources:
             build.add_metric([src.service, self.version], 1)
@@ -116,7 +120,8 @@ class SharedCollector(Collector):
             if holder is not None:
                 for state, value in pool_use(holder).items():
                     pool.add_metric([src.service, state], value)
-        yield from (build, lag, pool)
+                pool_max.add_metric([src.service], cast(Any, holder).get_max_size())
+        yield from (build, lag, pool, pool_max)
         if any(src.regions for src in sources):
             yield from region_info()
 

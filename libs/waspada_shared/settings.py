@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from waspada_shared.topics import Topics
@@ -20,6 +20,15 @@ class ServiceSettings(BaseSettings):
         "production", description="`local` enables demo keys and the demo webhook receiver"
     )
     kafka_bootstrap: str = Field("127.0.0.1:19092", description="Kafka bootstrap servers, comma-separated")
+    # Kafka security: PLAINTEXT for the local stack and compose; SASL_SSL with SCRAM-SHA-512 on Kubernetes,
+    # where every service is its own Strimzi KafkaUser (deploy/k8s/base/kafka.yaml, docs/security.md).
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="PLAINTEXT, or SASL_SSL (TLS + SASL with kafka_sasl_mechanism)"
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512"] = Field("SCRAM-SHA-512", description="SASL mechanism")
+    kafka_sasl_username: str = Field("", description="SASL user (the service's KafkaUser)")
+    kafka_sasl_password: SecretStr = Field(SecretStr(""), description="SASL password")
+    kafka_ssl_cafile: str = Field("", description="CA bundle verifying the brokers; empty: the system's")
     database_url: str = Field("postgresql://waspada@127.0.0.1:15432/waspada", description="PostgreSQL DSN")
     topic_prefix: str = Field("", description="Prefix for every topic name")
     http_host: str = Field("127.0.0.1", description="Address the HTTP server binds to")

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 import orjson
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -30,7 +30,7 @@ from waspada_intake.handlers import (
 )
 from waspada_intake.settings import IntakeSettings
 from waspada_shared.contracts.rejection import FieldError
-from waspada_shared.contracts.report import Reporter, ReportFacts, ReportIn
+from waspada_shared.contracts.report import Reporter, ReportFacts, ReportId, ReportIn
 from waspada_shared.contracts.risk import Factor
 from waspada_shared.http import ProblemError
 from waspada_shared.logging import get_logger
@@ -194,9 +194,14 @@ def _incoming(request: Request) -> Incoming:
     return Incoming(request.headers, read)
 
 
+# The path's report_id obeys the body field's constraints (the same type), so the document says which ids
+# exist and a malformed one is a 422 naming the field, not a database lookup.
+ReportIdPath = Annotated[ReportId, Path(description="The report's `report_id` as submitted")]
+
+
 def build_router(settings: IntakeSettings, gate: Gate, submissions: Submissions) -> APIRouter:
     """The documented API. The two POST routes are normally answered by `fastpath.FastPath` (same code)."""
-    router = APIRouter(prefix="/v1")
+    router = APIRouter(prefix="/v1", tags=["reports"])
 
     @router.post(
         "/reports",
@@ -242,7 +247,7 @@ def build_router(settings: IntakeSettings, gate: Gate, submissions: Submissions)
         responses=problem_responses(401, 404, 422, 429, 503),
         openapi_extra=_AUTH_AND_LANGUAGE,
     )
-    async def get_report(report_id: str, request: Request) -> Response:
+    async def get_report(report_id: ReportIdPath, request: Request) -> Response:
         indonesian = wants_indonesian(request.headers.get("accept-language"))
         who = await gate.admit(request.headers.get("authorization"), indonesian)
         store: ReportStore = request.app.state.store
@@ -331,7 +336,7 @@ def build_router(settings: IntakeSettings, gate: Gate, submissions: Submissions)
         responses=problem_responses(401, 404, 422, 429, 503),
         openapi_extra=_AUTH_AND_LANGUAGE,
     )
-    async def explain_report(report_id: str, request: Request) -> Response:
+    async def explain_report(report_id: ReportIdPath, request: Request) -> Response:
         indonesian = wants_indonesian(request.headers.get("accept-language"))
         who = await gate.admit(request.headers.get("authorization"), indonesian)
         store: ReportStore = request.app.state.store
@@ -357,7 +362,7 @@ def build_router(settings: IntakeSettings, gate: Gate, submissions: Submissions)
         responses=problem_responses(401, 403, 404, 422, 429, 503),
         openapi_extra=_AUTH_AND_LANGUAGE,
     )
-    async def get_reporter(report_id: str, request: Request) -> Response:
+    async def get_reporter(report_id: ReportIdPath, request: Request) -> Response:
         indonesian = wants_indonesian(request.headers.get("accept-language"))
         who = await gate.admit(request.headers.get("authorization"), indonesian)
         if not who.is_admin:

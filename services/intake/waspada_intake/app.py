@@ -6,6 +6,7 @@ import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from typing import Any
 
 import asyncpg
 from fastapi import FastAPI
@@ -30,7 +31,7 @@ from waspada_shared.http import (
     ops_router,
     pool_check,
 )
-from waspada_shared.kafka import DirectProducer, make_broker, start_with_retry
+from waspada_shared.kafka import DirectProducer, client_security, make_broker, start_with_retry
 from waspada_shared.keys import KeyStore
 from waspada_shared.logging import get_logger
 from waspada_shared.metrics import install as install_shared_metrics
@@ -39,11 +40,26 @@ from waspada_shared.regions import reference
 log = get_logger(__name__)
 
 
+OPENAPI_SERVERS: list[dict[str, Any]] = [
+    {"url": "http://127.0.0.1:8080", "description": "Local stack (make up) and docker compose"},
+    {
+        "url": "https://{host}",
+        "description": "A deployment (Kubernetes, deploy/k8s): its own host name",
+        "variables": {"host": {"default": "intake.waspada.example", "description": "The deployment's host"}},
+    },
+]
+# No licence has been chosen for Waspada yet: the terms are the government's own until one is.
+OPENAPI_LICENSE = {"name": "Proprietary: for Indonesian government use; no licence granted"}
+OPENAPI_CONTACT = {"name": "Waspada platform team"}
+
+
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     settings = settings or IntakeSettings()
     cipher = cipher_for(settings)
     broker = make_broker(settings, "intake")  # consumers, and dead letters
-    producer = DirectProducer(settings.kafka_bootstrap, "waspada-intake-relay")  # the outbox relay
+    producer = DirectProducer(
+        settings.kafka_bootstrap, "waspada-intake-relay", security=client_security(settings)
+    )  # the outbox relay
     state: dict[str, object] = {}
     gate = Gate(settings.default_rate_limit)
     submissions = Submissions(settings, gate)
@@ -114,6 +130,14 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         title="Waspada intake",
         version="1",
         description="Reports of social-conflict potential and incidents from Indonesian regional teams.",
+        # Document metadata only (docs/openapi.json): where the API runs, under which terms, whom to ask.
+        servers=OPENAPI_SERVERS,
+        license_info=OPENAPI_LICENSE,
+        contact=OPENAPI_CONTACT,
+        openapi_tags=[
+            {"name": "reports", "description": "Submit reports and read their processing state"},
+            {"name": "admin", "description": "Who am I, API keys, reporter data (UU 27/2022), the audit log"},
+        ],
         lifespan=lifespan,
         # Prometheus is the metrics system here; FastAPI's OpenTelemetry hooks cost per-request checks.
         telemetry={"tracing": False, "metrics": False, "logs": False},

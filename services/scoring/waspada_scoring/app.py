@@ -16,7 +16,7 @@ from waspada_scoring.configfiles import load_model
 from waspada_scoring.settings import ScoringSettings
 from waspada_shared.db import apply_migrations, create_pool
 from waspada_shared.http import broker_check, ops_router, pool_check
-from waspada_shared.kafka import DirectProducer, make_broker, start_with_retry
+from waspada_shared.kafka import DirectProducer, client_security, make_broker, start_with_retry
 from waspada_shared.logging import get_logger
 from waspada_shared.metrics import install as install_shared_metrics
 from waspada_shared.regions import reference
@@ -38,7 +38,9 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max
         )
         await apply_migrations(pool, settings.db_schema, "waspada_scoring")
-        publisher = DirectProducer(settings.kafka_bootstrap, "waspada-scoring")
+        publisher = DirectProducer(
+            settings.kafka_bootstrap, "waspada-scoring", security=client_security(settings)
+        )
         pipeline = ScoringPipeline(
             pool, broker, settings.topics, model, ScoringStore(settings.db_schema), publisher
         )

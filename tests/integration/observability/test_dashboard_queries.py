@@ -109,7 +109,7 @@ async def test_the_geomap_query_places_every_province_at_its_centroid(
     geo = next(p for p in dashboards.panels(risk) if p["type"] == "geomap")
 
     async def all_provinces() -> list[dict[str, Any]] | None:
-        rows = await prom_query(http, stack, geo["targets"][0]["expr"])
+        rows = await prom_query(http, stack, dashboards.concrete(geo["targets"][0]["expr"]))
         return rows if len(rows) == 38 else None
 
     rows = await wait_until(all_provinces, timeout=30, interval=1, what="38 provinces on the map")

@@ -14,7 +14,14 @@ ROOT = Path(__file__).resolve().parents[3]
 GRAFANA = ROOT / "deploy" / "grafana"
 
 # What Grafana substitutes in the dashboards' queries, with values fit for an instant query.
-GRAFANA_VARIABLES = {"$__rate_interval": "1m", "$__interval": "15s", "$__range": "1h"}
+# Grafana's built-ins, and the dashboards' own variables at their default (All = any value).
+GRAFANA_VARIABLES = {
+    "$__rate_interval": "1m",
+    "$__interval": "15s",
+    "$__range": "1h",
+    "$province": ".*",
+    "$instance": ".*",
+}
 
 
 @cache

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import re
+import subprocess
 import sys
 from functools import cache
 from pathlib import Path
@@ -88,3 +90,85 @@ def test_every_reference_resolves() -> None:
         node: Any = doc
         for part in ref.removeprefix("#/").split("/"):
             node = node[part]
+
+
+def test_the_asyncapi_parser_finds_no_error() -> None:
+    # The reference parser (@asyncapi/parser: AsyncAPI's JSON Schemas and its Spectral rules), installed by
+    # the setup from deploy/validators/package-lock.json; offline. Warnings and hints are printed.
+    script = ROOT / "deploy" / "validators" / "asyncapi.mjs"
+    assert (ROOT / "deploy" / "validators" / "node_modules" / "@asyncapi" / "parser").is_dir(), (
+        "run make setup"
+    )
+    out = subprocess.run(
+        ["node", str(script), str(ROOT / "docs" / "asyncapi.yaml")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    print(out.stdout)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert " Error " not in out.stdout and " Warning " not in out.stdout, out.stdout
+
+
+def test_component_keys_match_the_specifications_pattern() -> None:
+    doc = document()
+    key = re.compile(r"^[\w\d.\-_]+$")
+    for section in (doc["channels"], doc["operations"], doc["servers"], *doc["components"].values()):
+        for name in section:
+            assert key.match(name), name
+
+
+def test_one_channel_per_topic_with_the_production_partitions_and_replicas() -> None:
+    doc = document()
+    assert sorted(c["address"] for c in doc["channels"].values()) == sorted(ALL_TOPICS)
+    topics = {
+        d["spec"]["topicName"]: d["spec"]
+        for d in yaml.safe_load_all((ROOT / "deploy" / "k8s" / "base" / "topics.yaml").read_text())
+        if d
+    }
+    for channel in doc["channels"].values():
+        binding = channel["bindings"]["kafka"]
+        spec = topics[channel["address"]]
+        assert (binding["partitions"], binding["replicas"]) == (spec["partitions"], spec["replicas"])
+
+
+def test_every_consumer_group_is_an_operation_binding() -> None:
+    doc = document()
+    groups = {
+        (op["channel"]["$ref"].rsplit("/", 1)[-1], op["bindings"]["kafka"]["groupId"]["enum"][0])
+        for op in doc["operations"].values()
+        if op["action"] == "receive"
+    }
+    expected = {
+        (topic.name.replace(".", "-"), sub.group_id)
+        for broker in generator().brokers().values()
+        for sub in broker.subscribers
+        for topic in sub.topics
+    }
+    assert groups == expected
+
+
+def test_correlation_ids_point_at_a_declared_field() -> None:
+    doc = document()
+    schemas = doc["components"]["schemas"]
+    for name, message in doc["components"]["messages"].items():
+        where, _, pointer = message["correlationId"]["location"].partition("#/")
+        schema = schemas[message["payload"]["$ref"].rsplit("/", 1)[-1]]
+        if where == "$message.header":
+            assert pointer in message["headers"]["properties"], name
+            continue
+        assert where == "$message.payload", name
+        head, *rest = pointer.split("/")
+        assert head in schema["properties"], name
+        if not rest:
+            continue
+        # a field inside an untyped object (the rejected input): declared by the input contract
+        assert rest == ["report_id"] and "report_id" in schemas["ReportIn"]["properties"], name
+
+
+def test_servers_per_environment_with_security_licence_and_contact() -> None:
+    doc = document()
+    assert set(doc["servers"]) == {"local", "compose", "production"}
+    production = doc["servers"]["production"]
+    assert production["protocol"] == "kafka-secure"
+    (scheme,) = production["security"]
+    assert doc["components"]["securitySchemes"][scheme["$ref"].rsplit("/", 1)[-1]]["type"] == "scramSha512"
+    assert doc["info"]["license"]["name"] and doc["info"]["contact"]["name"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -236,3 +237,31 @@ def test_the_image_builds_from_the_repository() -> None:
         assert build["context"] == "." and (ROOT / build["dockerfile"]).is_file()
     ignore = (ROOT / ".dockerignore").read_text().split()
     assert ".local" in ignore and ".venv" in ignore  # keep data and the venv out of the build context
+
+
+def test_compose_file_validates_against_the_compose_specification() -> None:
+    # check-jsonschema ships the compose-spec schema (builtin vendor.compose-spec): no network needed.
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / "check-jsonschema"), "--builtin-schema", "vendor.compose-spec",
+         str(ROOT / "docker-compose.yml")],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_images_are_exact_releases_and_every_service_is_limited() -> None:
+    for name, service in services().items():
+        image = service["image"]
+        if image != "waspada:local":  # built from deploy/docker/Dockerfile, whose base is pinned
+            # an exact release: x.y.z, or x.y for PostgreSQL (whose releases have two parts since 10)
+            release = r"v?\d+\.\d+\.\d+" if not image.startswith("postgres:") else r"\d+\.\d+"
+            assert re.fullmatch(rf"[a-z0-9./-]+:{release}(-[a-z0-9]+)?(@sha256:[0-9a-f]{{64}})?", image), (
+                f"{name}: {image} is not an exact release"
+            )
+        limits = service["deploy"]["resources"]["limits"]
+        assert float(limits["cpus"]) > 0 and limits["memory"], name
+
+
+def test_the_demo_receiver_runs_only_in_the_demo_profile() -> None:
+    assert services()["receiver"]["profiles"] == ["demo"]
+    assert all("profiles" not in s for n, s in services().items() if n != "receiver")

@@ -41,11 +41,16 @@ def test_the_risk_dashboard_has_a_geomap_from_region_centroids() -> None:
     assert converted == {"lat", "lon"}
 
 
-def test_panels_have_unique_ids_fit_the_grid_and_use_the_provisioned_datasource() -> None:
+def test_panels_have_unique_ids_fit_the_grid_and_read_the_datasource_variable() -> None:
     datasource = yaml.safe_load((PROVISIONING / "datasources" / "prometheus.yml").read_text())["datasources"][
         0
     ]
     for name, dash in d.committed().items():
+        # No hard-coded uid: a `datasource` variable of type prometheus, defaulting to the provisioned one.
+        variables = {v["name"]: v for v in dash["templating"]["list"]}
+        assert variables["datasource"]["type"] == "datasource"
+        assert variables["datasource"]["query"] == "prometheus"
+        assert variables["datasource"]["current"]["value"] == datasource["uid"]
         ids = [p["id"] for p in d.panels(dash)]
         assert len(ids) == len(set(ids)), name
         for panel in d.panels(dash):
@@ -53,12 +58,22 @@ def test_panels_have_unique_ids_fit_the_grid_and_use_the_provisioned_datasource(
             assert 0 <= pos["x"] and pos["x"] + pos["w"] <= 24, (name, panel["title"])
             if panel["type"] == "row":
                 continue
-            assert panel["datasource"]["uid"] == datasource["uid"], (name, panel["title"])
+            assert panel["datasource"]["uid"] == "${datasource}", (name, panel["title"])
             assert panel.get("description"), (name, panel["title"], "every panel says what it shows")
             refs = [t["refId"] for t in panel.get("targets", [])]
             assert len(refs) == len(set(refs)), (name, panel["title"])
             for target in panel.get("targets", []):
-                assert target["datasource"]["uid"] == datasource["uid"]
+                assert target["datasource"]["uid"] == "${datasource}"
+
+
+def test_province_and_instance_variables_filter_the_panels() -> None:
+    wanted = {"waspada-pipeline": "instance", "waspada-risk": "province", "waspada-reporting": "province"}
+    for dash in d.committed().values():
+        variable = wanted[dash["uid"]]
+        found = {v["name"]: v for v in dash["templating"]["list"]}[variable]
+        assert found["multi"] and found["includeAll"] and found["allValue"] == ".*"
+        exprs = [target["expr"] for _, target in d.targets(dash)]
+        assert sum(f'{variable}=~"${variable}"' in e for e in exprs) >= 3, dash["uid"]
 
 
 def test_every_query_is_declared_with_its_expectation() -> None:

@@ -1,13 +1,15 @@
 """Kubernetes manifests (deploy/k8s), rendered by kustomize and validated offline.
 
-Standard kinds against the Kubernetes OpenAPI schemas shipped by kubernetes-validate (strict: unknown
-fields fail); Strimzi's custom resources against the subset of its CRDs we use; and the cross-resource
+kubeconform (strict) against Kubernetes 1.37's schemas shipped by kubernetes-validate and Strimzi 0.47's
+CRD schemas vendored in deploy/k8s/schemas; kube-score with every critical finding explained; and the
+cross-resource
 rules that matter here: probes on /readyz and /healthz, resources, autoscaling bounded by the partition
 counts of the topics each service consumes (read from the services' own subscriber registrations).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -16,7 +18,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
@@ -27,7 +28,7 @@ from waspada_shared.topics import ALL_TOPICS
 ROOT = Path(__file__).resolve().parents[3]
 K8S = ROOT / "deploy" / "k8s"
 OVERLAYS = sorted(p.name for p in (K8S / "overlays").iterdir() if (p / "kustomization.yaml").exists())
-KUBERNETES_VERSION = "1.33.0"
+KUBERNETES_VERSION = "1.37.0"
 SERVICES = ("intake", "scoring", "notify", "console")
 CONSUMERS = ("intake", "scoring", "notify")  # Kafka consumers: autoscaled up to their partitions
 
@@ -63,123 +64,60 @@ def containers(overlay: str) -> Iterator[tuple[str, dict[str, Any]]]:
                 yield name, c
 
 
-# Strimzi kafka.strimzi.io/v1beta2 (operator 0.47), the parts this project uses.
-_QUANTITY = {"anyOf": [{"type": "string"}, {"type": "integer"}]}
-STRIMZI_SCHEMAS: dict[str, dict[str, Any]] = {
-    "KafkaTopic": {
-        "type": "object",
-        "required": ["apiVersion", "kind", "metadata", "spec"],
-        "properties": {
-            "apiVersion": {"const": "kafka.strimzi.io/v1beta2"},
-            "metadata": {"type": "object", "required": ["name", "labels"]},
-            "spec": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["partitions", "replicas"],
-                "properties": {
-                    "topicName": {"type": "string"},
-                    "partitions": {"type": "integer", "minimum": 1},
-                    "replicas": {"type": "integer", "minimum": 1, "maximum": 32767},
-                    "config": {"type": "object"},
-                },
-            },
-        },
-    },
-    "KafkaNodePool": {
-        "type": "object",
-        "required": ["apiVersion", "kind", "metadata", "spec"],
-        "properties": {
-            "apiVersion": {"const": "kafka.strimzi.io/v1beta2"},
-            "spec": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["replicas", "roles", "storage"],
-                "properties": {
-                    "replicas": {"type": "integer", "minimum": 0},
-                    "roles": {"type": "array", "items": {"enum": ["controller", "broker"]}, "minItems": 1},
-                    "storage": {
-                        "type": "object",
-                        "required": ["type"],
-                        "properties": {
-                            "type": {"enum": ["ephemeral", "persistent-claim", "jbod"]},
-                            "volumes": {
-                                "type": "array",
-                                "items": {
-                                    "type": "object",
-                                    "additionalProperties": False,
-                                    "required": ["type"],
-                                    "properties": {
-                                        "id": {"type": "integer"},
-                                        "type": {"enum": ["ephemeral", "persistent-claim"]},
-                                        "size": {"type": "string"},
-                                        "class": {"type": "string"},
-                                        "deleteClaim": {"type": "boolean"},
-                                        "kraftMetadata": {"enum": ["shared"]},
-                                    },
-                                },
-                            },
-                        },
-                    },
-                    "resources": {
-                        "type": "object",
-                        "additionalProperties": False,
-                        "properties": {"requests": {"type": "object"}, "limits": {"type": "object"}},
-                    },
-                    "jvmOptions": {"type": "object"},
-                    "template": {"type": "object"},
-                },
-            },
-        },
-    },
-    "Kafka": {
-        "type": "object",
-        "required": ["apiVersion", "kind", "metadata", "spec"],
-        "properties": {
-            "apiVersion": {"const": "kafka.strimzi.io/v1beta2"},
-            "spec": {
-                "type": "object",
-                "required": ["kafka"],
-                "properties": {
-                    "kafka": {
-                        "type": "object",
-                        "required": ["listeners"],
-                        "properties": {
-                            "version": {"type": "string"},
-                            "metadataVersion": {"type": "string"},
-                            "listeners": {
-                                "type": "array",
-                                "minItems": 1,
-                                "items": {
-                                    "type": "object",
-                                    "required": ["name", "port", "type", "tls"],
-                                    "properties": {
-                                        "name": {"type": "string", "pattern": "^[a-z0-9]{1,11}$"},
-                                        "port": {"type": "integer", "minimum": 9092},
-                                        "type": {
-                                            "enum": [
-                                                "internal",
-                                                "route",
-                                                "loadbalancer",
-                                                "nodeport",
-                                                "ingress",
-                                                "cluster-ip",
-                                            ]
-                                        },
-                                        "tls": {"type": "boolean"},
-                                    },
-                                },
-                            },
-                            "config": {"type": "object"},
-                            "replicas": {"not": {}},  # node pools own the replicas
-                        },
-                    },
-                    "zookeeper": {"not": {}},  # KRaft only
-                    "entityOperator": {"type": "object"},
-                },
-            },
-        },
-    },
+TOOLS = ROOT / ".local" / "tools" / "bin"  # kubeconform, kube-score: installed by deploy/local/stack.sh setup
+STRIMZI_SCHEMAS = K8S / "schemas"  # scripts/gen_strimzi_schemas.py, from the Strimzi 0.47.0 CRDs
+
+# kube-score's critical findings that are deliberate, each with its reason (docs/security.md,
+# "Deployment hardening"). Keyed by (object, message); postgres exists only in the dev overlay.
+KUBE_SCORE_EXPLAINED = {
+    "CPU limit is not set": "no CPU limits on purpose: CFS throttling adds latency spikes to a "
+    "latency-bound pipeline; CPU requests drive the autoscalers and scheduling, memory is limited",
+    "ImagePullPolicy is not set to Always": "images are immutable release tags (digests at release, "
+    "docs/operations.md); IfNotPresent, the default for such tags, avoids a registry round trip per start",
+    "The container is running with a low user ID": "dev overlay only: the official postgres image runs "
+    "as its own uid 999",
+    "The container running with a low group ID": "dev overlay only: the official postgres image's gid 999",
+    "The pod has a container with a writable root filesystem": "dev overlay only: the official postgres "
+    "image writes outside its data volume on start",
 }
+
+
+def tool(name: str) -> str:
+    found = TOOLS / name
+    assert found.is_file(), f"{name} not installed: run make setup (deploy/local/stack.sh setup_validators)"
+    return str(found)
+
+
+def kind_suffix(api_version: str) -> str:
+    """kubeconform's {{ .KindSuffix }}: apps/v1 -> -apps-v1, networking.k8s.io/v1 -> -networking-v1, v1 -> -v1."""
+    group, _, version = api_version.rpartition("/")
+    return f"-{group.split('.')[0].lower()}-{version}" if group else f"-{version}"
+
+
+@cache
+def kubernetes_schemas(tmp: Path) -> Path:
+    """kubernetes-validate's strict schemas for KUBERNETES_VERSION, in the layout kubeconform reads.
+
+    kubernetes-validate (a PyPI package, so no download at test time) ships them with absolute `$id`s and
+    `/api/_definitions.json` references that would make kubeconform fetch from kubernetes.io; the copy
+    refers to the definitions next to it instead. Only the kinds the manifests use are copied.
+    """
+    source = (
+        Path(kubernetes_validate.__file__).parent
+        / "kubernetes-json-schema"
+        / f"v{KUBERNETES_VERSION}-local-strict"
+    )
+    out = tmp / f"v{KUBERNETES_VERSION}-strict"
+    out.mkdir(exist_ok=True)
+    kinds = {(d["kind"], d["apiVersion"]) for overlay in OVERLAYS for d in render(overlay)}
+    names = {"_definitions.json"} | {f"{kind.lower()}{kind_suffix(api)}.json" for kind, api in kinds}
+    for name in names:
+        if (source / name).exists():
+            schema = json.loads((source / name).read_text(encoding="utf-8"))
+            schema.pop("$id", None)
+            text = json.dumps(schema).replace('"/api/_definitions.json#', '"_definitions.json#')
+            (out / name).write_text(text, encoding="utf-8")
+    return out
 
 
 def test_there_are_dev_and_production_overlays() -> None:
@@ -187,26 +125,110 @@ def test_there_are_dev_and_production_overlays() -> None:
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_manifests_validate_against_the_kubernetes_and_strimzi_schemas(overlay: str) -> None:
-    kinds = set()
-    for doc in render(overlay):
-        kinds.add(doc["kind"])
-        if doc["kind"] in STRIMZI_SCHEMAS:
-            jsonschema.validate(doc, STRIMZI_SCHEMAS[doc["kind"]])
-        else:
-            kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+def test_manifests_validate_against_the_kubernetes_and_strimzi_schemas(
+    overlay: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # kubeconform, strict (unknown or duplicated fields fail), offline: Kubernetes 1.37's schemas from
+    # kubernetes-validate, Strimzi 0.47's from its CRDs (deploy/k8s/schemas); a kind with neither fails.
+    k8s = kubernetes_schemas(tmp_path_factory.getbasetemp())
+    manifest = tmp_path_factory.mktemp("render") / f"{overlay}.yaml"
+    manifest.write_text(yaml.safe_dump_all(render(overlay)), encoding="utf-8")
+    out = subprocess.run(
+        [tool("kubeconform"), "-strict", "-summary", "-output", "text",
+         "-kubernetes-version", KUBERNETES_VERSION,
+         "-schema-location", f"{k8s}/{{{{ .ResourceKind }}}}{{{{ .KindSuffix }}}}.json",
+         "-schema-location", f"{STRIMZI_SCHEMAS}/{{{{ .Group }}}}/{{{{ .ResourceKind }}}}_{{{{ .ResourceAPIVersion }}}}.json",
+         str(manifest)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "Invalid: 0, Errors: 0, Skipped: 0" in out.stdout, out.stdout
+    kinds = {d["kind"] for d in render(overlay)}
     assert {
-        "Deployment",
-        "Service",
-        "HorizontalPodAutoscaler",
-        "ConfigMap",
-        "Kafka",
-        "KafkaNodePool",
-        "KafkaTopic",
-    } <= kinds
+        "Deployment", "Service", "HorizontalPodAutoscaler", "ConfigMap", "Kafka", "KafkaNodePool",
+        "KafkaTopic", "KafkaUser", "NetworkPolicy", "ServiceAccount",
+    } <= kinds  # fmt: skip
     assert all(
         d["metadata"].get("namespace") == "waspada" for d in render(overlay) if d["kind"] != "Namespace"
     )
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_kube_score_has_no_unexplained_critical_finding(overlay: str, tmp_path: Path) -> None:
+    manifest = tmp_path / f"{overlay}.yaml"
+    manifest.write_text(yaml.safe_dump_all(render(overlay)), encoding="utf-8")
+    out = subprocess.run(
+        [tool("kube-score"), "score", "--output-format", "ci", str(manifest)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert "[OK]" in out.stdout, out.stdout + out.stderr
+    critical = [line for line in out.stdout.splitlines() if line.startswith("[CRITICAL]")]
+    unexplained = [line for line in critical if not any(m in line for m in KUBE_SCORE_EXPLAINED)]
+    assert not unexplained, "\n".join(unexplained)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_service_has_its_own_identity_storage_bounds_and_network_policy(overlay: str) -> None:
+    accounts = of_kind(overlay, "ServiceAccount")
+    policies = of_kind(overlay, "NetworkPolicy")
+    for name, deployment in of_kind(overlay, "Deployment").items():
+        spec = deployment["spec"]
+        if name in CONSUMERS:
+            assert "replicas" not in spec, f"{name}: the HorizontalPodAutoscaler owns the replica count"
+        pod = spec["template"]["spec"]
+        assert pod["serviceAccountName"] == name and pod["automountServiceAccountToken"] is False
+        assert accounts[name]["automountServiceAccountToken"] is False
+        for c in pod["containers"]:
+            assert c["resources"]["requests"]["ephemeral-storage"]
+            assert c["resources"]["limits"]["ephemeral-storage"]
+        assert all(v["emptyDir"].get("sizeLimit") for v in pod["volumes"] if "emptyDir" in v)
+        policy = policies[name]["spec"]
+        assert policy["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": name}}
+        assert set(policy["policyTypes"]) == {"Ingress", "Egress"}
+        egress_ports = {p["port"] for rule in policy["egress"] for p in rule.get("ports", [])}
+        # The console is a client of the intake and notify APIs: no Kafka, no database.
+        assert egress_ports == {53, 8080, 8082} if name == "console" else {53, 9093, 5432} <= egress_ports
+    for name, service in of_kind(overlay, "Service").items():
+        if service["spec"].get("clusterIP") == "None" and name.endswith("-pods"):
+            assert service["spec"]["publishNotReadyAddresses"] is True, name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_kafka_is_tls_and_scram_with_split_pools_and_per_service_acls(overlay: str) -> None:
+    (kafka,) = of_kind(overlay, "Kafka").values()
+    (listener,) = kafka["spec"]["kafka"]["listeners"]
+    assert listener["tls"] is True and listener["authentication"]["type"] == "scram-sha-512"
+    assert kafka["spec"]["kafka"]["authorization"]["type"] == "simple"
+    assert kafka["spec"]["kafka"]["metricsConfig"]["type"] == "jmxPrometheusExporter"
+    assert "kafkaExporter" in kafka["spec"]
+    roles = sorted(tuple(p["spec"]["roles"]) for p in of_kind(overlay, "KafkaNodePool").values())
+    assert roles == [("broker",), ("controller",)]
+    groups = {
+        service: {sub.group_id for sub in broker.subscribers}
+        for service, broker in generator().brokers().items()
+    }
+    users = of_kind(overlay, "KafkaUser")
+    assert "waspada-console" not in users  # the console speaks only HTTP to intake and notify
+    for service in CONSUMERS:
+        acls = users[f"waspada-{service}"]["spec"]["authorization"]["acls"]
+        reads = {
+            a["resource"]["name"]
+            for a in acls
+            if a["resource"]["type"] == "topic" and "Read" in a["operations"]
+        }
+        writes = {
+            a["resource"]["name"]
+            for a in acls
+            if a["resource"]["type"] == "topic" and "Write" in a["operations"]
+        }
+        acl_groups = {a["resource"]["name"] for a in acls if a["resource"]["type"] == "group"}
+        assert reads == consumed_topics()[service], service
+        assert writes == set(generator().PUBLISHES[service]), service
+        assert acl_groups == groups[service], service
+        (container,) = of_kind(overlay, "Deployment")[service]["spec"]["template"]["spec"]["containers"]
+        env = {e["name"]: e for e in container["env"]}
+        assert env["WASPADA_KAFKA_SASL_USERNAME"]["value"] == f"waspada-{service}"
+        assert env["WASPADA_KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == f"waspada-{service}"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -275,8 +297,6 @@ def test_autoscaling_is_bounded_by_the_partitions_of_the_consumed_topics(overlay
         assert topics, f"{name} consumes nothing?"
         bound = min(partitions[t] for t in topics)
         assert 1 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"] <= bound, (name, topics)
-        deployment = of_kind(overlay, "Deployment")[name]
-        assert deployment["spec"]["replicas"] <= hpa["spec"]["maxReplicas"]
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -315,3 +335,49 @@ def test_the_console_runs_one_replica_and_reaches_the_apis_by_service_name(overl
 def test_production_console_cookies_are_secure() -> None:
     (c,) = of_kind("production", "Deployment")["console"]["spec"]["template"]["spec"]["containers"]
     assert {"name": "WASPADA_SECURE_COOKIES", "value": "true"} in c["env"]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_setting_the_manifests_pass_is_read_by_the_service(overlay: str) -> None:
+    from waspada_console.settings import ConsoleSettings
+    from waspada_intake.settings import IntakeSettings
+    from waspada_notify.settings import NotifySettings
+    from waspada_scoring.settings import ScoringSettings
+
+    classes = {
+        "intake": IntakeSettings,
+        "scoring": ScoringSettings,
+        "notify": NotifySettings,
+        "console": ConsoleSettings,
+    }
+    (config,) = [c for n, c in of_kind(overlay, "ConfigMap").items() if n.startswith("waspada-config")]
+    for name, c in containers(overlay):
+        names = set(config["data"]) | {e["name"] for e in c["env"]}
+        fields = classes[name].model_fields
+        for key in names:
+            assert key.removeprefix("WASPADA_").lower() in fields, f"{name}: {key} is read by nothing"
+
+
+def test_the_services_connect_to_kafka_as_their_kafka_user() -> None:
+    from waspada_scoring.settings import ScoringSettings
+    from waspada_shared.kafka import client_security, make_broker
+
+    (config,) = [c for n, c in of_kind("production", "ConfigMap").items() if n.startswith("waspada-config")]
+    (container,) = [c for name, c in containers("production") if name == "scoring"]
+    values = {k.removeprefix("WASPADA_").lower(): v for k, v in config["data"].items()}
+    values.update(
+        {e["name"].removeprefix("WASPADA_").lower(): e.get("value", "secret") for e in container["env"]}
+    )
+    mount = next(m for m in container["volumeMounts"] if m["name"] == "kafka-ca")["mountPath"]
+    assert values["kafka_ssl_cafile"] == f"{mount}/ca.crt"
+    values["kafka_ssl_cafile"] = ""  # the mounted CA is not here; the system's bundle stands in
+    settings = ScoringSettings.model_validate(values)
+    found = client_security(settings)
+    assert found["security_protocol"] == "SASL_SSL" and found["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert (found["sasl_plain_username"], found["sasl_plain_password"]) == ("waspada-scoring", "secret")
+    # FastStream hands the same to aiokafka (its client builder's arguments)
+    built = make_broker(settings, "scoring").config.broker_config.builder.keywords
+    assert {k: built[k] for k in ("security_protocol", "sasl_mechanism", "sasl_plain_username")} == {
+        "security_protocol": "SASL_SSL", "sasl_mechanism": "SCRAM-SHA-512", "sasl_plain_username": "waspada-scoring",
+    }  # fmt: skip
+    assert client_security(ScoringSettings.model_validate({})) == {}  # local stack and compose: PLAINTEXT

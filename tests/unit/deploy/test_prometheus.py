@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-PROM = Path(__file__).resolve().parents[3] / "deploy" / "prometheus"
+ROOT = Path(__file__).resolve().parents[3]
+PROM = ROOT / "deploy" / "prometheus"
 CONFIGS = sorted(PROM.glob("prometheus.*.yml"))
 RULES = sorted((PROM / "rules").glob("*.yml"))
 RULE_TESTS = sorted((PROM / "tests").glob("*.test.yml"))
@@ -80,3 +81,45 @@ def test_every_alert_has_severity_and_summary() -> None:
                 if "alert" in rule:
                     assert rule["labels"]["severity"] in ("critical", "warning"), rule["alert"]
                     assert rule["annotations"]["summary"], rule["alert"]
+
+
+def test_every_alert_links_its_runbook_section() -> None:
+    import re
+
+    import yaml
+
+    runbooks = (ROOT / "docs" / "runbooks.md").read_text(encoding="utf-8")
+    # GitHub-style anchors of the second-level headings: lower case, spaces to dashes
+    anchors = {h.strip().lower().replace(" ", "-") for h in re.findall(r"^## (.+)$", runbooks, flags=re.M)}
+    for path in RULES:
+        for group in yaml.safe_load(path.read_text())["groups"]:
+            for rule in group["rules"]:
+                if "alert" in rule:
+                    url = rule["annotations"].get("runbook_url", "")
+                    assert url == f"docs/runbooks.md#{rule['alert'].lower()}", rule["alert"]
+                    assert url.split("#", 1)[1] in anchors, f"docs/runbooks.md has no section {rule['alert']}"
+
+
+def test_every_recording_rule_is_read_by_a_dashboard_or_an_alert_and_named_by_convention() -> None:
+    import re
+
+    import yaml
+
+    readers = (ROOT / "deploy" / "grafana" / "build.py").read_text(encoding="utf-8")
+    alerts = [
+        rule["expr"]
+        for path in RULES
+        for group in yaml.safe_load(path.read_text())["groups"]
+        for rule in group["rules"]
+        if "alert" in rule
+    ]
+    for path in RULES:
+        for group in yaml.safe_load(path.read_text())["groups"]:
+            for rule in group["rules"]:
+                if "record" in rule:
+                    name = rule["record"]
+                    # level:metric:operations, the metric one of ours
+                    assert re.fullmatch(r"[a-z_]+:waspada_[a-z_]+:[a-z0-9_]+", name), name
+                    assert name in readers or any(name in expr for expr in alerts), (
+                        f"{name} is read by nothing"
+                    )
