@@ -121,16 +121,19 @@ CREDIBILITY_ID = {
 # The risk model's factors (risk.assessed.v1 `factors[].name`), in words.
 FACTOR_ID = {
     "severity": "Tingkat kekerasan dan korban",
+    "harm": "Besarnya korban dan kerusakan",
     "scale": "Skala massa",
     "signals": "Tanda-tanda peringatan",
     "momentum": "Lonjakan laporan di wilayah",
     "spread": "Penyebaran ke wilayah lain",
     "recurrence": "Konflik berulang",
     "election": "Tahapan pemilu/pilkada",
-    "vulnerability": "Kerawanan wilayah",
+    "vulnerability": "Kerawanan pemilu (IKP)",
+    "history": "Riwayat konflik di wilayah ini",
     "category": "Jenis konflik",
     "confidence": "Penyesuaian mutu sumber",
     "recovery": "Pemulihan",
+    "cap": "Batas skor maksimum 100",
     "context": "Konteks",
 }
 REPORT_STATE_ID = {
@@ -159,4 +162,8 @@ EVENT_ID = {
     "repeated": "diulang",
     "ack_escalated": "dinaikkan karena belum ditanggapi",
     "acknowledged": "ditanggapi",
+    "candidate": "kandidat Level 4 diajukan",
+    "candidate_reminder": "pengingat kandidat Level 4",
+    "confirmed": "Level 4 dikonfirmasi",
+    "declined": "kandidat Level 4 ditolak",
 }

@@ -396,7 +396,7 @@ async def test_level4_candidate_decision(visit: Visit, stack: Stack, http: httpx
     await page.get_by_label("Yang memutuskan (nama dan jabatan)").fill("Kaban Kesbangpol Babel")
     await page.get_by_role("button", name="Tolak").click()
     await expect(page.locator("#err-reason")).to_contain_text("Alasan wajib")
-    await page.get_by_label("Alasan", exact=True).fill(
+    await page.get_by_role("textbox", name="Alasan", exact=True).fill(
         "Korban bukan akibat konflik sosial; sudah dikonfirmasi Polres."
     )
     await page.get_by_role("button", name="Tolak").click()

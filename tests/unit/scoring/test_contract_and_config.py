@@ -109,3 +109,11 @@ def test_replay_run_names_are_schema_safe() -> None:
     assert run_name("risk-1.1") == "risk_1_1"
     with pytest.raises(ValueError):
         run_name("--")
+
+
+def test_every_factor_the_model_writes_has_indonesian_words() -> None:
+    """The console shows each factor by name: a factor the model adds needs its label too."""
+    from waspada_scoring.domain.config import FACTOR_NAMES
+    from waspada_shared.indonesian import FACTOR_ID
+
+    assert set(FACTOR_NAMES) | {"confidence", "recovery", "cap"} <= set(FACTOR_ID)
