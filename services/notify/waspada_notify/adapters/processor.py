@@ -195,8 +195,10 @@ class AlertProcessor:
             earliest = min(a.occurred_at for a, _, _ in steps)
             since = earliest - self.window
             groups = await store.load_groups(conn, touched, categories, since, sorted(moved))
-            if not relevant and not groups:
-                return Committed()  # nothing raised on these clocks: nothing can change
+            if not relevant and not groups:  # nothing raised on these clocks: only time moved on
+                settled = await self._settle_national(conn, now, None)
+                self._after(settled)
+                return settled
             # A province roll-up on these clocks may lapse: its category's region groups count too.
             lapsing = sorted(
                 {g.category.value for g in groups if g.coverage is Coverage.PROVINCE} - set(categories)
@@ -240,52 +242,59 @@ class AlertProcessor:
             if applied < len(relevant):
                 metrics.ASSESSMENTS.labels("stale").inc(len(relevant) - applied)
             result = await self._save(conn, world, list(records.values()), result.versions, now)
+            # In the same transaction: whoever sees these assessments processed sees the national
+            # roll-ups they settle too.
+            settled = await self._settle_national(conn, now, None)
+            result = Committed(result.versions + settled.versions, result.planned + settled.planned)
         self._after(result)
-        settled = await self.settle_national(now)
-        return Committed(result.versions + settled.versions, result.planned + settled.planned)
+        return result
 
     async def settle_national(self, now: datetime | None = None, until: datetime | None = None) -> Committed:
-        """Bring the national roll-ups up to the settled time, evaluating them in event-time order at every
-        point where one can change (a mark joins, or leaves the window).
+        """Bring the national roll-ups up to the settled time (its own transaction; see `_settle_national`)."""
+        now = now or datetime.now(UTC)
+        async with self.pool.acquire() as conn, conn.transaction():
+            result = await self._settle_national(conn, now, until)
+        self._after(result)
+        return result
+
+    async def _settle_national(self, conn: store.Conn, now: datetime, until: datetime | None) -> Committed:
+        """Evaluate the national roll-ups in event-time order at every point where one can change (a mark
+        joins, or leaves the window), up to the settled time.
 
         Only marks up to the time every partition has reached count, so the national roll-ups, their
         ids, levels and versions are the same however partitions interleave (`until` overrides the
-        settled time: tests and tools).
+        settled time: tests and tools). Runs inside the caller's transaction, after its writes.
         """
-        now = now or datetime.now(UTC)
         cfg = self.config.rollups.national
         if not cfg.enabled:
             return Committed()
-        async with self.pool.acquire() as conn, conn.transaction():
-            clocks = await store.clock_times(conn)
-            if not clocks and until is None:
-                return Committed()
-            settled = until or settled_time(clocks, now)
-            done = await store.national_progress(conn)
-            if done is not None and settled <= done:
-                return Committed()
-            await store.lock(conn)
-            since = done or datetime(1900, 1, 1, tzinfo=UTC)
-            categories = await store.mark_categories(conn, since - cfg.window, settled)
-            keys = [national_key(c) for c in categories]
-            groups = await store.load_groups(conn, keys, categories, since - cfg.window - self.window)
-            alerts = await store.firing_alerts(conn, keys)
-            others = await store.firing_labels(conn, categories, self.config.inhibit_rules)
-            world = World.of(groups, alerts, now, others)
-            world.marks = await store.load_marks(conn, categories, since - cfg.window, settled)
-            versions: list[Version] = []
-            records: dict[str, AlertRecord] = {}
-            for at, category in self.engine.settle_national(world, since, settled, world.marks):
-                self.engine.rollups(world, [], at, [category])
-                step_records, step_versions = self.engine.finalize(world)
-                records.update((r.alert_id, r) for r in step_records)
-                versions += step_versions
-                world.next_step()
-            await store.set_national_progress(conn, settled)
-            await store.forget_marks(conn, settled - 2 * cfg.window)
-            result = await self._save(conn, world, list(records.values()), versions, now)
-        self._after(result)
-        return result
+        clocks = await store.clock_times(conn)
+        if not clocks and until is None:
+            return Committed()
+        settled = until or settled_time(clocks, now)
+        done = await store.national_progress(conn)
+        if done is not None and settled <= done:
+            return Committed()
+        await store.lock(conn)
+        since = done or datetime(1900, 1, 1, tzinfo=UTC)
+        categories = await store.mark_categories(conn, since - cfg.window, settled)
+        keys = [national_key(c) for c in categories]
+        groups = await store.load_groups(conn, keys, categories, since - cfg.window - self.window)
+        alerts = await store.firing_alerts(conn, keys)
+        others = await store.firing_labels(conn, categories, self.config.inhibit_rules)
+        world = World.of(groups, alerts, now, others)
+        world.marks = await store.load_marks(conn, categories, since - cfg.window, settled)
+        versions: list[Version] = []
+        records: dict[str, AlertRecord] = {}
+        for at, category in self.engine.settle_national(world, since, settled, world.marks):
+            self.engine.rollups(world, [], at, [category])
+            step_records, step_versions = self.engine.finalize(world)
+            records.update((r.alert_id, r) for r in step_records)
+            versions += step_versions
+            world.next_step()
+        await store.set_national_progress(conn, settled)
+        await store.forget_marks(conn, settled - 2 * cfg.window)
+        return await self._save(conn, world, list(records.values()), versions, now)
 
     def _lapse_province_rollups(self, world: World, clock: str, at: datetime) -> None:
         """Province roll-ups on this clock end by time passing too (their window lapses)."""
