@@ -110,3 +110,20 @@ async def test_simultaneous_siaga_reports_of_one_province_leave_one_mark(stack: 
         )
         rows = await pool.fetch("SELECT province, rank FROM marks")
         assert [(r["province"], r["rank"]) for r in rows] == [("19", Level.AWAS.rank)]
+
+
+async def test_a_partition_not_read_yet_holds_the_national_roll_ups_back(stack: Stack, hook: Hook) -> None:
+    """Partition b's older reports arrive after partition a's newer ones: the national roll-up they
+    make with a is still raised, at its event time, because b's clock held the settled time back."""
+    async with fresh_processor(stack, hook) as (processor, pool):
+        owned = ["t:a", "t:b"]
+        a = assessed(Level.SIAGA, regency="19.06", at=T + timedelta(hours=10), report_id="p-a")
+        b = assessed(Level.SIAGA, regency="63.71", at=T + timedelta(hours=2), report_id="p-b")
+        await processor.process([a], NOW, clocks=["t:a"], assigned=owned)
+        assert await pool.fetch("SELECT 1 FROM alerts WHERE coverage = 'national'") == []  # b not read
+        await processor.process([b], NOW, clocks=["t:b"], assigned=owned)
+        assert await pool.fetch("SELECT 1 FROM alerts WHERE coverage = 'national'") == []  # b at T+2h
+        later = assessed(Level.NORMAL, regency="63.03", category="communal_clash", at=T + timedelta(hours=12))
+        await processor.process([later], NOW, clocks=["t:b"], assigned=owned)  # b's clock passes T+10h
+        rows = await pool.fetch("SELECT first_seen, level FROM alerts WHERE coverage = 'national'")
+        assert [(r["first_seen"], r["level"]) for r in rows] == [(T + timedelta(hours=10), "siaga")]

@@ -38,8 +38,15 @@ def register(
         parsed = parse_with_records(records(msg), RiskAssessed, "assessment")
         # Each assessment moves the event-time clock of its partition (a province's assessments share
         # one): quiet time is counted on it, so batching never changes what resolves when.
+        # Every partition this consumer owns has a clock, read from or not yet (the aiokafka consumer's
+        # assignment; FastStream types it as a protocol without it).
+        assignment = getattr(msg.consumer, "assignment", None)
+        owned = assignment() if callable(assignment) else ()
+        assigned = [clock_key(tp.topic, tp.partition) for tp in owned]
         await processor.process(
-            [a for _, a in parsed], clocks=[clock_key(rec.topic, rec.partition) for rec, _ in parsed]
+            [a for _, a in parsed],
+            clocks=[clock_key(rec.topic, rec.partition) for rec, _ in parsed],
+            assigned=assigned,
         )
 
 

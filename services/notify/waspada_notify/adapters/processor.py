@@ -138,6 +138,7 @@ class AlertProcessor:
         assessments: Sequence[RiskAssessed],
         now: datetime | None = None,
         clocks: Sequence[str] | None = None,
+        assigned: Sequence[str] = (),
     ) -> Committed:
         """Apply a batch of assessments, one at a time in their order; replays and redeliveries change
         nothing, and batching changes nothing either.
@@ -185,6 +186,7 @@ class AlertProcessor:
             for a, clock, _ in steps:
                 moved[clock] = max(moved.get(clock, a.occurred_at), a.occurred_at)
             await store.lock(conn)
+            await store.register_clocks(conn, assigned)
             before = await store.advance_clocks(conn, moved)
             categories = sorted({a.category.value for a in relevant})
             pairs = {(a.region.province, a.category) for a in relevant}

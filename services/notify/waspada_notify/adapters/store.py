@@ -7,7 +7,7 @@ Everything a transaction needs is read in a few set-based statements and written
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -219,6 +219,21 @@ async def mark_categories(conn: Conn, since: datetime, until: datetime) -> list[
         until,
     )
     return sorted(r["category"] for r in rows)
+
+
+NOT_STARTED = datetime(1900, 1, 1, tzinfo=UTC)  # the clock of a partition that has had no assessment yet
+
+
+async def register_clocks(conn: Conn, keys: Sequence[str]) -> None:
+    """Clocks for partitions a consumer owns but has not read from yet: until they have, they hold the
+    settled time back (in a replay, their reports may be older than the others')."""
+    if keys:
+        await conn.execute(
+            "INSERT INTO clocks (key, event_time) SELECT k, $2 FROM unnest($1::text[]) AS t(k)"
+            " ON CONFLICT (key) DO NOTHING",
+            sorted(set(keys)),
+            NOT_STARTED,
+        )
 
 
 async def clock_times(conn: Conn) -> dict[str, datetime]:
