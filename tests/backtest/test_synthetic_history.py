@@ -8,12 +8,12 @@ database and topic prefix), with the goals of issue 10 asserted:
 - regency alerts made only of peaceful demonstrations <= 5 %;
 - precision of province/national siaga+ alerts >= 95 %;
 - province alerts per province-month <= 10;
-- batched and day-by-day replays identical (assessments and alert versions);
-and, for the replay's crash option, the assessments of a Kafka replay in which scoring and notify are
-SIGKILLed and restarted halfway are those of the batched replay.
+- batched, day-by-day and one-report-per-request replays identical (assessments and alert versions);
+and, for the replay's crash option, the assessments and alert versions of a Kafka replay (everything
+at once) in which scoring and notify are SIGKILLed and restarted halfway are those of the batched
+replay.
 
-The model-dependent goals wait for the recalibrated model (risk-2.0); docs/backtest.md records the
-figures measured with each model.
+docs/backtest.md records the figures measured with each model.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class Outcome:
     expectations: expect.Expectations
     diff: Diff
     crash: Diff  # batch vs kafka with scoring and notify killed halfway
+    one_by_one: Diff  # batch vs one POST per report
 
 
 @pytest.fixture(scope="module")
@@ -61,12 +62,14 @@ async def outcome() -> AsyncIterator[Outcome]:
     crashed = await replay(
         settings.target("backtest-test-kill"), reports, Mode.KAFKA, kill_midway=True, timeout=600
     )
+    single = await replay(settings.target("backtest-test-report"), reports, Mode.REPORT, timeout=600)
     yield Outcome(
         batch.data,
         figures(batch.data),
         expect.Expectations.model_validate(raw),
         differences(batch.data, day.data),
         differences(batch.data, crashed.data),
+        differences(batch.data, single.data),
     )
 
 
@@ -122,3 +125,12 @@ def test_batched_and_day_by_day_replays_give_the_same_alert_versions(outcome: Ou
 
 def test_killing_scoring_and_notify_midway_changes_no_assessment(outcome: Outcome) -> None:
     assert not outcome.crash.assessments, outcome.crash.assessments[:10]
+
+
+def test_killing_scoring_and_notify_midway_changes_no_alert_version(outcome: Outcome) -> None:
+    assert not outcome.crash.versions, outcome.crash.versions[:10]
+
+
+def test_one_report_per_request_gives_the_same_assessments_and_alert_versions(outcome: Outcome) -> None:
+    assert not outcome.one_by_one.assessments, outcome.one_by_one.assessments[:10]
+    assert not outcome.one_by_one.versions, outcome.one_by_one.versions[:10]
