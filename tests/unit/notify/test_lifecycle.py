@@ -325,3 +325,16 @@ def test_an_awas_assessment_is_no_candidate_and_a_candidate_is_asked_once_per_ep
     assert {v.event.value for v in first} == {"candidate"}
     again = sim.feed(assessed(Level.SIAGA, at=T0 + timedelta(hours=1), **flags))  # type: ignore[arg-type]
     assert again == []  # still pending: the desks were asked already
+
+
+def test_an_alert_id_does_not_depend_on_the_time_zone_its_time_is_written_in() -> None:
+    """A roll-up's time comes as a report's local time in one batching and as a clock read back from
+    PostgreSQL (UTC) in another: the same instant must give the same id."""
+    from datetime import timezone
+
+    from waspada_notify.domain.model import alert_id_for
+
+    local = T0.astimezone(timezone(timedelta(hours=7)))
+    assert alert_id_for(KEY, Audience.PROVINCE, local, "rollup") == alert_id_for(
+        KEY, Audience.PROVINCE, T0, "rollup"
+    )

@@ -166,15 +166,18 @@ class AlertProcessor:
             _, fresh, levels = await store.begin_batch(
                 conn, seen, [a.report_id for a in assessments], sorted(set(keys.values()))
             )
-            steps: list[tuple[RiskAssessed, str, bool]] = []  # (assessment, clock, needs a decision)
+            # Most assessments are normal in a normal group: nothing to decide, nothing to load. A group
+            # counts as possibly raised when it was at the batch's start or an assessment of the batch
+            # raises it; whether a step needs deciding is settled at the step, from the group as it is
+            # then, exactly as one assessment per batch would see it.
+            steps: list[tuple[RiskAssessed, str, bool]] = []  # (assessment, clock, possibly raised)
+            raised_keys = {k for k, level in levels.items() if level != "normal"}
             for a, clock in zip(assessments, clock_of, strict=True):  # Kafka order; an id twice counts once
                 if a.report_id in fresh:
                     fresh.discard(a.report_id)
-                    # Most assessments are normal in a normal group: nothing to decide for the group.
-                    raised = (
-                        a.level is not Level.NORMAL or levels.get(keys[a.report_id], "normal") != "normal"
-                    )
-                    steps.append((a, clock, raised))
+                    if a.level is not Level.NORMAL:
+                        raised_keys.add(keys[a.report_id])
+                    steps.append((a, clock, keys[a.report_id] in raised_keys))
             if len(steps) < len(assessments):
                 metrics.ASSESSMENTS.labels("duplicate").inc(len(assessments) - len(steps))
             relevant = [a for a, _, needed in steps if needed]
@@ -225,7 +228,7 @@ class AlertProcessor:
             )
             result = Committed()
             records: dict[str, AlertRecord] = {}
-            applied = 0
+            applied = skipped = 0
             times = dict(before)
             for a, clock, needed in steps:
                 at = max(times.get(clock, a.occurred_at), a.occurred_at)
@@ -233,16 +236,22 @@ class AlertProcessor:
                     times[clock] = at
                     self.engine.resolve_quiet(world, at, clock)
                     self._lapse_province_rollups(world, clock, at)
-                if needed:
+                group = world.groups.get(keys[a.report_id])
+                if needed and (
+                    a.level is not Level.NORMAL or (group is not None and group.level is not Level.NORMAL)
+                ):
                     applied += self.engine.apply(world, a, clock)
                     self.engine.rollups(world, [(a.region.province, a.category)], at, None, clock)
+                elif needed:
+                    skipped += 1  # normal in a group that is normal by now
                 step_records, step_versions = self.engine.finalize(world)
                 records.update((r.alert_id, r) for r in step_records)
                 result.versions += step_versions
                 world.next_step()
             metrics.ASSESSMENTS.labels("applied").inc(applied)
-            if applied < len(relevant):
-                metrics.ASSESSMENTS.labels("stale").inc(len(relevant) - applied)
+            metrics.ASSESSMENTS.labels("no_change").inc(skipped)
+            if applied + skipped < len(relevant):
+                metrics.ASSESSMENTS.labels("stale").inc(len(relevant) - applied - skipped)
             result = await self._save(conn, world, list(records.values()), result.versions, now)
             # In the same transaction: whoever sees these assessments processed sees the national
             # roll-ups they settle too.
@@ -354,8 +363,11 @@ class AlertProcessor:
             # A lapsing province roll-up may change the national one of its category: load it too.
             keys = sorted({r["key"] for r in rows} | {national_key(c) for c in categories})
             await store.lock(conn)
-            since = (t - self.window) if t else now
-            groups = await store.load_groups(conn, keys, categories, since)
+            clocks = {} if event_now else await store.clock_times(conn)  # event_now: every clock
+            # Roll-ups are judged at their own clock, which may be far behind the newest event time:
+            # load the region groups that can still count at the slowest clock.
+            earliest = min([t, *clocks.values()]) if t else now
+            groups = await store.load_groups(conn, keys, categories, earliest - self.window)
             alerts = await store.firing_alerts(conn, keys)
             others = await store.firing_labels(conn, categories, self.config.inhibit_rules)
             world = World.of(groups, alerts, now, others)
@@ -364,7 +376,6 @@ class AlertProcessor:
                 # clock that fell silent follows the newest event time of all (a quiet province's
                 # alerts still resolve); in a replay of older history the clocks stay apart, so what
                 # resolves does not depend on how partitions interleave.
-                clocks = {} if event_now else await store.clock_times(conn)  # event_now: every clock
                 live = t if t >= now - LIVE_WINDOW else None
 
                 def clock_time(g: GroupState) -> datetime:

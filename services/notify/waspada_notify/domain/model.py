@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
@@ -58,8 +58,10 @@ def next_audience(audience: Audience) -> Audience | None:
 
 
 def alert_id_for(key: str, audience: Audience, first_seen: datetime, trigger: str) -> str:
-    """Deterministic: replaying the same history yields the same alert ids."""
-    return str(uuid.uuid5(_NAMESPACE, f"{key}/{audience.value}/{first_seen.isoformat()}/{trigger}"))
+    """Deterministic: replaying the same history yields the same alert ids. The time is written in UTC:
+    the same instant comes as a report's local time or as a clock read back from the database."""
+    at = first_seen.astimezone(UTC).isoformat()
+    return str(uuid.uuid5(_NAMESPACE, f"{key}/{audience.value}/{at}/{trigger}"))
 
 
 @dataclass(slots=True)
