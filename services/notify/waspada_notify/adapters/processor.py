@@ -69,6 +69,17 @@ class CandidateNotPending(Exception):
     """The alert has no Level-4 candidate awaiting a decision (none, or already decided)."""
 
 
+async def _locked_firing(conn: store.Conn, alert_id: str) -> AlertRecord:
+    """The alert, under the writers' lock, for a person's action on it: it must exist and be firing."""
+    await store.lock(conn)
+    rec = await store.alert_record(conn, alert_id)
+    if rec is None:
+        raise AlertNotFound(alert_id)
+    if rec.status is AlertStatus.RESOLVED:
+        raise AlertResolved(alert_id)
+    return rec
+
+
 def _name(principal: Principal | str) -> str:
     return principal if isinstance(principal, str) else principal.name
 
@@ -408,12 +419,7 @@ class AlertProcessor:
         """Acknowledge an alert; (record, whether this call acknowledged it). Idempotent."""
         now = now or datetime.now(UTC)
         async with self.pool.acquire() as conn, conn.transaction():
-            await store.lock(conn)
-            rec = await store.alert_record(conn, alert_id)
-            if rec is None:
-                raise AlertNotFound(alert_id)
-            if rec.status is AlertStatus.RESOLVED:
-                raise AlertResolved(alert_id)
+            rec = await _locked_firing(conn, alert_id)
             if rec.acknowledged_at is not None:
                 return rec, False
             in_time = rec.ack_deadline is None or now <= rec.ack_deadline
@@ -459,12 +465,7 @@ class AlertProcessor:
         """Confirm or decline the pending Level-4 candidate of an alert's group; recorded as an event."""
         now = now or datetime.now(UTC)
         async with self.pool.acquire() as conn, conn.transaction():
-            await store.lock(conn)
-            rec = await store.alert_record(conn, alert_id)
-            if rec is None:
-                raise AlertNotFound(alert_id)
-            if rec.status is AlertStatus.RESOLVED:
-                raise AlertResolved(alert_id)
+            rec = await _locked_firing(conn, alert_id)
             groups = [
                 g for g in await store.load_groups(conn, [rec.group_key], [], now) if g.key == rec.group_key
             ]
