@@ -141,6 +141,7 @@ class AlertProcessor:
             config.rollups.national.window,
         ]
         self.window = max(windows)
+        self.quiet = config.global_.resolve_timeout
 
     # --- assessments -----------------------------------------------------------------------------
 
@@ -210,7 +211,8 @@ class AlertProcessor:
             touched = sorted({keys[a.report_id] for a in relevant} | set(rollup_keys))
             earliest = min(a.occurred_at for a, _, _ in steps)
             since = earliest - self.window
-            groups = await store.load_groups(conn, touched, categories, since, sorted(moved))
+            quiet_before = max(moved.values()) - self.quiet  # nothing reported since: may resolve
+            groups = await store.load_groups(conn, touched, categories, since, sorted(moved), quiet_before)
             if not relevant and not groups:  # nothing raised on these clocks: only time moved on
                 settled = await self._settle_national(conn, now, None)
                 self._after(settled)
@@ -223,8 +225,17 @@ class AlertProcessor:
                 known = {g.key for g in groups}
                 more = await store.load_groups(conn, [], lapsing, since)
                 groups += [g for g in more if g.key not in known]
-            keys_loaded = sorted({g.key for g in groups} | set(touched))
-            alerts = await store.firing_alerts(conn, keys_loaded)
+            # Alerts of the groups this batch may change; the other groups only count as roll-up members.
+            changing = {
+                g.key
+                for g in groups
+                if g.clock in moved
+                and (
+                    g.coverage is Coverage.PROVINCE
+                    or (g.last_qualifying_at is not None and g.last_qualifying_at < quiet_before)
+                )
+            }
+            alerts = await store.firing_alerts(conn, sorted(changing | set(touched)))
             others = await store.firing_labels(conn, categories, self.config.inhibit_rules)
             world = World.of(groups, alerts, now, others)
             world.decisions = _decisions(

@@ -102,19 +102,22 @@ async def load_groups(
     categories: Sequence[str],
     since: datetime,
     clocks: Sequence[str] = (),
+    quiet_before: datetime | None = None,
 ) -> list[GroupState]:
     """The given groups, plus the region groups of these categories a roll-up may count (those at
-    waspada or above since `since`, event time), plus the groups on these clocks that are raised or
-    still have firing alerts (they may resolve or lapse as the clocks move)."""
+    waspada or above since `since`, event time), plus, on these clocks, the province roll-ups and the
+    region groups whose last qualifying report is older than `quiet_before` (they may resolve as the
+    clocks move)."""
     rows = await conn.fetch(
         f"SELECT {GROUP_COLUMNS} FROM groups WHERE key = ANY($1::text[])"
         " OR (category = ANY($2::text[]) AND coverage = 'region' AND last_qualifying_at >= $3)"
-        " OR (clock = ANY($4::text[]) AND (level <> 'normal'"
-        "     OR key IN (SELECT group_key FROM alerts WHERE status = 'firing')))",
+        " OR (clock = ANY($4::text[]) AND ((coverage = 'province' AND level <> 'normal')"
+        "     OR (coverage = 'region' AND last_qualifying_at < $5)))",
         list(keys),
         list(categories),
         since,
         list(clocks),
+        quiet_before,
     )
     return [group_of(r) for r in rows]
 
