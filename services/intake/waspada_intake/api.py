@@ -238,6 +238,17 @@ def build_router(settings: IntakeSettings, gate: Gate, submissions: Submissions)
     async def post_batch(request: Request) -> Response:
         return _response(await submissions.batch(_incoming(request)))
 
+    async def visible_report(report_id: str, request: Request) -> tuple[Any, bool]:
+        """The stored report if the calling key may read it, and whether to answer in Indonesian."""
+        indonesian = wants_indonesian(request.headers.get("accept-language"))
+        who = await gate.admit(request.headers.get("authorization"), indonesian)
+        store: ReportStore = request.app.state.store
+        row = await _read(store.get(report_id), indonesian)
+        # 404 rather than 403 outside the key's scope, so report ids do not leak across provinces.
+        if row is None or not who.may_read(row["province"]):
+            raise _not_found(indonesian)
+        return row, indonesian
+
     @router.get(
         "/reports/{report_id}",
         response_model=ReportView,
@@ -248,13 +259,7 @@ def build_router(settings: IntakeSettings, gate: Gate, submissions: Submissions)
         openapi_extra=_AUTH_AND_LANGUAGE,
     )
     async def get_report(report_id: ReportIdPath, request: Request) -> Response:
-        indonesian = wants_indonesian(request.headers.get("accept-language"))
-        who = await gate.admit(request.headers.get("authorization"), indonesian)
-        store: ReportStore = request.app.state.store
-        row = await _read(store.get(report_id), indonesian)
-        # 404 rather than 403 outside the key's scope, so report ids do not leak across provinces.
-        if row is None or not who.may_read(row["province"]):
-            raise _not_found(indonesian)
+        row, _ = await visible_report(report_id, request)
         return Response(orjson.dumps(_view(row)), media_type=JSON)
 
     @router.get(
@@ -337,12 +342,8 @@ def build_router(settings: IntakeSettings, gate: Gate, submissions: Submissions)
         openapi_extra=_AUTH_AND_LANGUAGE,
     )
     async def explain_report(report_id: ReportIdPath, request: Request) -> Response:
-        indonesian = wants_indonesian(request.headers.get("accept-language"))
-        who = await gate.admit(request.headers.get("authorization"), indonesian)
+        row, indonesian = await visible_report(report_id, request)
         store: ReportStore = request.app.state.store
-        row = await _read(store.get(report_id), indonesian)
-        if row is None or not who.may_read(row["province"]):
-            raise _not_found(indonesian)
         found = await _read(ReportReader(store.pool).factors([report_id]), indonesian)
         body = {
             "report_id": report_id,
