@@ -7,6 +7,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from waspada_shared.contracts.report import Category, Form, Kind
 from waspada_shared.levels import Level
 
+# The flag scoring sets when a report makes its region+category a Level-4 candidate (domain.md §7.2):
+# notify asks a person at the province and national desks to confirm or decline Level 4.
+AWAS_CANDIDATE = "awas_candidate"
+
 
 class Factor(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -98,5 +102,6 @@ class RiskAssessed(BaseModel):
     score_level: Level | None = Field(None, description="Level of `score` alone, by the thresholds")
     flags: list[str] = Field(
         default_factory=list,
-        description="Rule flags, e.g. `awas_candidate` (three or more deaths: a human confirms Level 4)",
+        description="Rule flags, e.g. `awas_candidate` (three or more deaths, or violence in two regencies of a "
+        "province: a person confirms or declines Level 4)",
     )

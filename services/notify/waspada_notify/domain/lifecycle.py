@@ -44,12 +44,11 @@ from waspada_shared.contracts.alert import (
     TopFactor,
 )
 from waspada_shared.contracts.report import Category, Kind
-from waspada_shared.contracts.risk import RiskAssessed
+from waspada_shared.contracts.risk import AWAS_CANDIDATE, RiskAssessed
 from waspada_shared.levels import Level
 
 Content = Callable[[AlertRecord], None]
 MAX_REPORT_IDS = 50
-AWAS_CANDIDATE = "awas_candidate"  # scoring's flag (domain.md §7.2)
 # Events a person asked for, or a decision: they name the version even when the level moved with it.
 _DECISION_EVENTS = (
     AlertEvent.ACK_ESCALATED,

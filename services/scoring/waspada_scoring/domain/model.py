@@ -36,6 +36,7 @@ from waspada_scoring.domain.facts import crowd_part as facts_crowd
 from waspada_scoring.domain.spread import SpreadResult, SpreadView
 from waspada_scoring.domain.state import INCIDENT, POTENTIAL, CellState, Memory
 from waspada_shared.contracts.report import Kind, ReportFacts, Signal
+from waspada_shared.contracts.risk import AWAS_CANDIDATE
 from waspada_shared.indonesian import CATEGORY_ID
 from waspada_shared.levels import Level, LevelThresholds
 
@@ -162,9 +163,6 @@ def floors(report: ReportFacts, confidence: float, cfg: ModelConfig) -> _Floor:
                 level = rule.level
             matched.append((rule.reason, rule.flag))
     return _Floor(level, tuple(matched))
-
-
-AWAS_CANDIDATE = "awas_candidate"
 
 
 def candidate_reason(
