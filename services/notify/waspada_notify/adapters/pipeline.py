@@ -38,11 +38,12 @@ def register(
         parsed = parse_with_records(records(msg), RiskAssessed, "assessment")
         # Each assessment moves the event-time clock of its partition (a province's assessments share
         # one): quiet time is counted on it, so batching never changes what resolves when.
-        # Every partition this consumer owns has a clock, read from or not yet (the aiokafka consumer's
-        # assignment; FastStream types it as a protocol without it).
-        assignment = getattr(msg.consumer, "assignment", None)
-        owned = assignment() if callable(assignment) else ()
-        assigned = [clock_key(tp.topic, tp.partition) for tp in owned]
+        # Every partition of the topic has a clock, read from or not yet, owned by this consumer or by
+        # another (during a rebalance, or with several notify processes): the national roll-ups wait
+        # for all of them. The aiokafka consumer's metadata; FastStream types it as a protocol without.
+        partitions_for = getattr(msg.consumer, "partitions_for_topic", None)
+        known = partitions_for(topics.assessed) if callable(partitions_for) else None
+        assigned = [clock_key(topics.assessed, p) for p in sorted(known or ())]
         await processor.process(
             [a for _, a in parsed],
             clocks=[clock_key(rec.topic, rec.partition) for rec, _ in parsed],
