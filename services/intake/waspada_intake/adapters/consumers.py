@@ -91,17 +91,18 @@ def register(
         if rejects:
             provinces = reference().provinces
             known = [p if p in provinces else None for p, _ in rejects]
+            # Counted first (idempotent by source): a dead letter on the topic implies its count.
+            await store.record_rejections(
+                [(p, r.reason) for p, (_, r) in zip(known, rejects, strict=True)],
+                door="kafka",
+                sources=[f"{r.source_topic}:{r.source_partition}:{r.source_offset}" for _, r in rejects],
+            )
             await publish_all(
                 broker,
                 (
                     OutMessage(topics.rejected, province or "unknown", rej.model_dump_json().encode())
                     for province, (_, rej) in zip(known, rejects, strict=True)
                 ),
-            )
-            await store.record_rejections(
-                [(p, r.reason) for p, (_, r) in zip(known, rejects, strict=True)],
-                door="kafka",
-                sources=[f"{r.source_topic}:{r.source_partition}:{r.source_offset}" for _, r in rejects],
             )
             log.info("reports rejected", count=len(rejects), topic=topics.submitted)
 
