@@ -65,6 +65,7 @@ class Target:
     ports: Mapping[str, int]  # service name -> HTTP port; a name absent here is not started
     log_name: str  # .local/log/<log_name>-<service>.log
     env: Mapping[str, str] = field(default_factory=dict)  # extra WASPADA_* settings for every service
+    replicas: int = 1  # processes per service (the receiver is always one); replica i listens on port+100*i
 
     @property
     def dsn(self) -> str:
@@ -106,27 +107,48 @@ class Services:
         return env
 
     def spawn(self, name: str) -> None:
+        """Start `name` ("scoring", or "scoring-2" for a further replica on port+100*2)."""
+        service, _, index = name.partition("-")
+        port = self.target.ports[service] + 100 * int(index or 0)
         logs = ROOT / ".local" / "log"
         logs.mkdir(parents=True, exist_ok=True)
         with open(logs / f"{self.target.log_name}-{name}.log", "ab") as out:  # the child keeps its own fd
             self.procs[name] = subprocess.Popen(
-                [sys.executable, "-m", MODULES[name]],
-                env=self.env(self.target.ports[name]),
+                [sys.executable, "-m", MODULES[service]],
+                env=self.env(port),
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
 
+    def names(self) -> list[str]:
+        """Every process to run: each service of the target, with its replicas."""
+        out = []
+        for service in MODULES:
+            if service in self.target.ports:
+                count = 1 if service == "receiver" else self.target.replicas
+                out += [service] + [f"{service}-{i}" for i in range(1, count)]
+        return out
+
+    def pids(self) -> dict[str, list[int]]:
+        """PIDs by service (replicas together)."""
+        out: dict[str, list[int]] = {}
+        for name, p in self.procs.items():
+            out.setdefault(name.partition("-")[0], []).append(p.pid)
+        return out
+
     async def wait_ready(self, names: tuple[str, ...] | None = None, timeout: float = 60.0) -> None:
-        names = names or tuple(n for n in READY if n in self.procs)
+        names = names or tuple(n for n in self.procs if n.partition("-")[0] in READY)
         async with httpx.AsyncClient(timeout=2.0) as http:
             for name in names:
+                service, _, index = name.partition("-")
+                url = f"http://127.0.0.1:{self.target.ports[service] + 100 * int(index or 0)}"
                 hint = f"see .local/log/{self.target.log_name}-{name}.log"
 
-                async def ready(name: str = name, hint: str = hint) -> bool:
+                async def ready(name: str = name, hint: str = hint, url: str = url) -> bool:
                     if self.procs[name].poll() is not None:
                         raise RuntimeError(f"{self.target.log_name} {name} exited while starting; {hint}")
                     try:
-                        return (await http.get(f"{self.target.url(name)}/readyz")).status_code == 200
+                        return (await http.get(f"{url}/readyz")).status_code == 200
                     except httpx.HTTPError:
                         return False
 
@@ -134,9 +156,8 @@ class Services:
                     raise RuntimeError(f"{self.target.log_name} {name} did not get ready; {hint}")
 
     async def start(self) -> None:
-        for name in MODULES:
-            if name in self.target.ports:
-                self.spawn(name)
+        for name in self.names():
+            self.spawn(name)
         await self.wait_ready()
 
     def kill(self, name: str) -> None:
@@ -147,7 +168,7 @@ class Services:
 
     async def restart(self, name: str) -> None:
         self.spawn(name)
-        await self.wait_ready((name,) if name in READY else ())
+        await self.wait_ready((name,) if name.partition("-")[0] in READY else ())
 
     def rss_mb(self) -> dict[str, float]:
         out = {}

@@ -36,9 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reports
 
 
-def synthetic_report(rng: random.Random, report_id: str) -> dict[str, Any]:
+def synthetic_report(rng: random.Random, report_id: str, mix: str = "realistic") -> dict[str, Any]:
     """A valid, varied v1 report in a random regency, with a (confidential) reporter to encrypt."""
-    return reports.synthetic_report(rng, report_id, violent_share=0.2, reporter=True)
+    return reports.synthetic_report(rng, report_id, mix=mix, reporter=True)
 
 
 class Connection:
@@ -113,7 +113,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def closed_loop(
-    target: Target, seconds: float, concurrency: int, tag: str, batch_size: int
+    target: Target, seconds: float, concurrency: int, tag: str, batch_size: int, mix: str = "realistic"
 ) -> dict[str, Any]:
     """`concurrency` connections, each sending its next request when the previous one is answered."""
     rng = random.Random(tag)
@@ -124,11 +124,11 @@ async def closed_loop(
     requests: list[bytes] = []
     for i in range(count):
         if batch_size:
-            items = [synthetic_report(rng, f"{tag}-{i}-{j}") for j in range(batch_size)]
+            items = [synthetic_report(rng, f"{tag}-{i}-{j}", mix) for j in range(batch_size)]
             requests.append(post(target.host, path, target.key, orjson.dumps(items)))
         else:
             requests.append(
-                post(target.host, path, target.key, orjson.dumps(synthetic_report(rng, f"{tag}-{i}")))
+                post(target.host, path, target.key, orjson.dumps(synthetic_report(rng, f"{tag}-{i}", mix)))
             )
     tally = Tally()
     next_index = 0
@@ -167,12 +167,14 @@ async def closed_loop(
     }
 
 
-async def open_loop(target: Target, seconds: float, rate: float, tag: str) -> dict[str, Any]:
+async def open_loop(
+    target: Target, seconds: float, rate: float, tag: str, mix: str = "realistic"
+) -> dict[str, Any]:
     """Send single reports on a fixed schedule; latency from the scheduled time to the full answer."""
     rng = random.Random(tag)
     total = int(rate * seconds)
     requests = [
-        post(target.host, "/v1/reports", target.key, orjson.dumps(synthetic_report(rng, f"{tag}-{i}")))
+        post(target.host, "/v1/reports", target.key, orjson.dumps(synthetic_report(rng, f"{tag}-{i}", mix)))
         for i in range(total)
     ]
     idle: list[Connection] = []

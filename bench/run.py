@@ -10,8 +10,11 @@ so results do not depend on earlier data. Phases (each about BENCH_SECONDS long)
    and turned into alert decisions (notify has processed every assessment);
 3. http: single-report POSTs with many concurrent connections, accepted reports per second;
 4. http p99 at a fixed 500 reports/s (open loop);
-5. latency: 200 reports/s over HTTP; receipt-to-webhook-delivery p99 from notify's histogram;
-then the services' RSS. The last line printed is one JSON object.
+5. latency: 200 reports/s over HTTP, in the realistic mix (about 2 % of reports escalate) and in an alert
+   storm (about 20 %); acceptance-to-webhook percentiles from the receiver's arrival timestamps;
+then the services' RSS. The throughput phase also reports the CPU time per report of every process
+(the services, Kafka, PostgreSQL, from /proc). With BENCH_SCALE=1,2,4 the throughput phase is run again
+with that many processes per service (scale-out curve). The last line printed is one JSON object.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import json
 import random
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,16 +32,20 @@ import asyncpg
 import httpx
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 import http_intake
+from cpu import CpuMeter, local_stack_pids
 from reports import synthetic_report
 
-from backtest.harness import Target, create_topics, delete_topics, poll, scratch
+from backtest.harness import ROOT, Target, create_topics, delete_topics, poll, scratch
 
 PORTS = {"intake": 28080, "scoring": 28081, "notify": 28082, "receiver": 28089}
+RUN_DIR = ROOT / ".local" / "run"
+NOTIFY_GROUP = "waspada-notify"  # notify's consumer group of risk.assessed.v1 (its default setting)
 
 
 class BenchSettings(BaseSettings):
@@ -47,6 +55,8 @@ class BenchSettings(BaseSettings):
     waspada_kafka_bootstrap: str = "127.0.0.1:19092"
     waspada_database_url: str = "postgresql://waspada@127.0.0.1:15432/waspada"
     bench_http_concurrency: int = 64
+    bench_scale: str = ""  # e.g. "1,2,4": also run the throughput phase with that many processes per service
+    bench_scale_reports: int = 30000  # reports per scale-out run
 
 
 def log(msg: str) -> None:
@@ -116,15 +126,26 @@ async def phase_throughput(
     n = len(values)
     t0 = time.monotonic()
     produce_s = await produce(s.waspada_kafka_bootstrap, f"{prefix}reports.submitted.v1", values, keys)
-    assessed = processed = 0
+    # Progress from notify's committed offsets (it commits after each batch's transaction), not from
+    # counting rows: a count(*) every 100 ms would itself cost the database more than some stages.
+    admin = AIOKafkaAdminClient(bootstrap_servers=s.waspada_kafka_bootstrap)
+    await admin.start()
+    processed = 0
     deadline = t0 + max(120.0, 20 * s.bench_seconds)
-    while processed < n:
-        assessed = await pool.fetchval("SELECT count(*) FROM scoring.assessments")
-        processed = await pool.fetchval("SELECT count(*) FROM notify.processed")
-        if time.monotonic() > deadline:
-            log(f"throughput phase timed out: assessed {assessed}, notify processed {processed} of {n}")
-            break
-        await asyncio.sleep(0.1)
+    try:
+        while processed < n:
+            offsets = await admin.list_consumer_group_offsets(NOTIFY_GROUP)
+            processed = sum(
+                meta.offset
+                for tp, meta in offsets.items()
+                if tp.topic == f"{prefix}risk.assessed.v1" and meta.offset > 0
+            )
+            if time.monotonic() > deadline:
+                log(f"throughput phase timed out: notify processed {processed} of {n}")
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await admin.close()
     elapsed = time.monotonic() - t0
     return {
         "throughput_rps": processed / elapsed,
@@ -150,52 +171,95 @@ async def wait_idle(pool: asyncpg.Pool, timeout: float = 300.0) -> None:
         log("pipeline did not drain before the next phase")
 
 
-async def scrape_histogram(metric: str, port: int) -> list[tuple[float, float]]:
-    """Cumulative (upper bound in s, count) buckets of a histogram from a service's /metrics."""
-    async with httpx.AsyncClient() as http:
-        text = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
-    buckets: dict[float, float] = {}
-    for line in text.splitlines():
-        if line.startswith(f"{metric}_bucket"):
-            le = line.split('le="')[1].split('"')[0]
-            bound = float("inf") if le == "+Inf" else float(le)
-            buckets[bound] = buckets.get(bound, 0.0) + float(line.rsplit(" ", 1)[1])
-    return sorted(buckets.items())
+async def delivery_latencies(pool: asyncpg.Pool, receiver_url: str, since: datetime) -> list[float]:
+    """Acceptance-to-arrival times (ms) of the webhooks the receiver got since `since`: its own arrival
+    timestamps against intake's acceptance time of the report behind each alert version (kept with
+    the delivery). Real percentiles, not histogram buckets."""
+    async with httpx.AsyncClient(timeout=30.0) as http:
+        got = (await http.get(f"{receiver_url}/received")).json()
+    arrivals: dict[tuple[str, int], datetime] = {}
+    for entry in got:
+        at = datetime.fromisoformat(entry["received_at"]) if entry.get("received_at") else None
+        if at is not None and at >= since and not entry["duplicate"]:
+            arrivals[(entry["alert"]["alert_id"], int(entry["alert"]["version"]))] = at
+    rows = await pool.fetch(
+        "SELECT alert_id, version, min(received_at) AS accepted FROM notify.deliveries"
+        " WHERE channel = 'webhook' AND status = 'delivered' AND alert_id = ANY($1::text[])"
+        " GROUP BY alert_id, version",
+        sorted({a for a, _ in arrivals}),
+    )
+    out = []
+    for r in rows:
+        at = arrivals.get((r["alert_id"], r["version"]))
+        if at is not None and r["accepted"] is not None:
+            out.append((at - r["accepted"]).total_seconds() * 1000)
+    return out
 
 
-def quantile_between(
-    before: list[tuple[float, float]], after: list[tuple[float, float]], q: float
-) -> tuple[float, float]:
-    """q-quantile (ms, as the bucket's upper bound) and count of observations made between two scrapes."""
-    earlier = dict(before)
-    diff = [(le, count - earlier.get(le, 0.0)) for le, count in after]
-    if not diff or diff[-1][1] <= 0:
-        return float("nan"), 0.0
-    total = diff[-1][1]
-    for le, count in diff:
-        if count >= q * total:
-            return le * 1000, total
-    return float("inf"), total
+async def phase_latency(
+    target: Target, pool: asyncpg.Pool, seconds: float, mix: str, tag: str
+) -> dict[str, float]:
+    """200 reports/s over HTTP in the given mix; acceptance-to-webhook latency at the receiver."""
+    since = datetime.now(UTC)
+    http_target = http_intake.Target("127.0.0.1", PORTS["intake"], "demo-admin")
+    await http_intake.open_loop(http_target, seconds, 200, tag, mix)
+    await wait_idle(pool)  # every delivery of the phase made
+    lat = await delivery_latencies(pool, target.url("receiver"), since)
+    return {
+        f"delivery_p50_ms_{mix}": round(percentile(lat, 0.50), 1),
+        f"delivery_p99_ms_{mix}": round(percentile(lat, 0.99), 1),
+        f"delivery_max_ms_{mix}": round(max(lat), 1) if lat else float("nan"),
+        f"deliveries_{mix}": len(lat),
+    }
+
+
+def cpu_figures(seconds: dict[str, float], reports: int) -> dict[str, Any]:
+    per = {name: round(v * 1e6 / reports, 1) for name, v in seconds.items()}
+    return {"cpu_us_per_report": round(sum(per.values()), 1), "cpu_us_per_report_by_process": per}
+
+
+async def throughput_run(
+    s: BenchSettings, values: list[bytes], keys: list[bytes], replicas: int, database: str
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """The throughput phase alone on a fresh pipeline with `replicas` processes per service."""
+    target = bench_target(s, database, replicas)
+    async with scratch(target) as services:
+        pool = await asyncpg.create_pool(target.dsn, min_size=1, max_size=2)
+        assert pool is not None
+        try:
+            meter = CpuMeter({**services.pids(), **local_stack_pids(RUN_DIR)})
+            tp = await phase_throughput(s, target.prefix, pool, values, keys)
+            return tp, cpu_figures(meter.since(), len(values))
+        finally:
+            await pool.close()
+
+
+def bench_target(s: BenchSettings, database: str, replicas: int = 1) -> Target:
+    return Target(
+        bootstrap=s.waspada_kafka_bootstrap,
+        admin_dsn=s.waspada_database_url,
+        database=database,
+        prefix=f"bench{int(time.time())}r{replicas}.",
+        ports=PORTS,
+        log_name="bench",
+        replicas=replicas,
+    )
+
+
+def corpus(n: int, seed: int, tag: str) -> tuple[list[bytes], list[bytes]]:
+    rng = random.Random(seed)
+    reports = [synthetic_report(rng, f"{tag}-{i}") for i in range(n)]
+    return [orjson.dumps(r) for r in reports], [r["region"]["province"].encode() for r in reports]
 
 
 async def main() -> int:
     s = BenchSettings()
-    rng = random.Random(20241127)
-    target = Target(
-        bootstrap=s.waspada_kafka_bootstrap,
-        admin_dsn=s.waspada_database_url,
-        database="waspada_bench",
-        prefix=f"bench{int(time.time())}.",
-        ports=PORTS,
-        log_name="bench",
-    )
+    target = bench_target(s, "waspada_bench")
     prefix = target.prefix
 
     n = int(5000 * s.bench_seconds)
-    log(f"generating {n} synthetic reports")
-    reports = [synthetic_report(rng, f"bench-{i}") for i in range(n)]
-    values = [orjson.dumps(r) for r in reports]
-    keys = [r["region"]["province"].encode() for r in reports]
+    log(f"generating {n} synthetic reports (realistic mix)")
+    values, keys = corpus(n, 20241127, "bench")
     result: dict[str, Any] = {"bench_seconds": s.bench_seconds, "reports": n}
 
     async with scratch(target, services=False) as services:
@@ -207,9 +271,15 @@ async def main() -> int:
         pool = await asyncpg.create_pool(target.dsn, min_size=1, max_size=2)
         assert pool is not None
         log(f"phase 2: {n} reports through reports.submitted.v1 to alert decisions")
+        meter = CpuMeter({**services.pids(), **local_stack_pids(RUN_DIR)})
         tp = await phase_throughput(s, prefix, pool, values, keys)
         result.update({k: round(v, 2) for k, v in tp.items()})
-        log(f"  end to end {result['throughput_rps']:.0f} reports/s")
+        result.update(cpu_figures(meter.since(), n))
+        result["throughput_ratio"] = round(result["throughput_rps"] / result["baseline_rps"], 3)
+        log(
+            f"  end to end {result['throughput_rps']:.0f} reports/s ({result['throughput_ratio']:.3f} x baseline),"
+            f" CPU {result['cpu_us_per_report']} us/report: {result['cpu_us_per_report_by_process']}"
+        )
 
         await wait_idle(pool)
         http_target = http_intake.Target("127.0.0.1", PORTS["intake"], "demo-admin")
@@ -226,24 +296,43 @@ async def main() -> int:
         result.update(p50_ms=rate["p50_ms"], p99_ms=rate["p99_ms"], p99_accepted_per_s=rate["accepted_per_s"])
         log(f"  p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms")
 
-        await wait_idle(pool)
-        log("phase 5: 200 reports/s, receipt to webhook delivery")
-        metric = "waspada_notify_receipt_to_delivery_seconds"
-        before = await scrape_histogram(metric, PORTS["notify"])
-        await http_intake.open_loop(http_target, s.bench_seconds, 200, f"{prefix}l")
-        await asyncio.sleep(2.0)  # let the last deliveries of the phase complete
-        q99, count = quantile_between(before, await scrape_histogram(metric, PORTS["notify"]), 0.99)
-        result.update(delivery_p99_ms=q99, deliveries=count)
-        log(f"  delivery p99 <= {q99} ms (histogram bucket bound) over {count:.0f} deliveries")
+        for mix in ("normal", "storm"):
+            await wait_idle(pool)
+            log(f"phase 5 ({mix}): 200 reports/s, acceptance to webhook arrival at the receiver")
+            got = await phase_latency(
+                target, pool, s.bench_seconds, "realistic" if mix == "normal" else "storm", f"{prefix}l{mix}"
+            )
+            got = {k.replace("_realistic", "_normal"): v for k, v in got.items()}
+            result.update(got)
+            log(
+                f"  p50 {got[f'delivery_p50_ms_{mix}']} ms, p99 {got[f'delivery_p99_ms_{mix}']} ms"
+                f" over {got[f'deliveries_{mix}']} deliveries"
+            )
         result["rss_mb"] = services.rss_mb()
         log(f"  RSS MB: {result['rss_mb']}")
         await pool.close()
+
+    if s.bench_scale:
+        m = s.bench_scale_reports
+        log(f"scale-out: the throughput phase with {s.bench_scale} processes per service, {m} reports each")
+        scale_values, scale_keys = corpus(m, 7, "scale")
+        curve: dict[str, Any] = {}
+        for replicas in (int(x) for x in s.bench_scale.split(",")):
+            tp, cpu = await throughput_run(s, scale_values, scale_keys, replicas, "waspada_bench_scale")
+            curve[str(replicas)] = {"throughput_rps": round(tp["throughput_rps"], 1), **cpu}
+            log(
+                f"  {replicas} per service: {tp['throughput_rps']:.0f} reports/s, {cpu['cpu_us_per_report']} us/report"
+            )
+        result["scale_out"] = curve
+
     result["targets_met"] = {
         "throughput>=5000": result.get("throughput_rps", 0) >= 5000,
-        "throughput>=baseline/2": result.get("throughput_rps", 0) >= result["baseline_rps"] / 2,
+        "throughput>=baseline/4": result.get("throughput_ratio", 0) >= 0.25,
+        "cpu<=300us/report": result.get("cpu_us_per_report", 1e9) <= 300,
         "http>=2000": result.get("http_rps", 0) >= 2000,
         "p99<=50ms@500/s": result.get("p99_ms", 1e9) <= 50,
-        "delivery_p99<=500ms@200/s": result.get("delivery_p99_ms", 1e9) <= 500,
+        "delivery_p99<=500ms@200/s normal": result.get("delivery_p99_ms_normal", 1e9) <= 500,
+        "delivery_p99<=2s@200/s storm": result.get("delivery_p99_ms_storm", 1e9) <= 2000,
         "rss<200MB": all(v < 200 for v in result.get("rss_mb", {}).values()),
     }
     print(json.dumps(result))

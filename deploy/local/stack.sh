@@ -399,6 +399,8 @@ logging_collector = off
 log_destination = 'stderr'
 log_line_prefix = '%m [%p] %q%u@%d '
 log_min_duration_statement = 1000
+# Per-statement time and rows (SELECT * FROM pg_stat_statements): where the database's CPU goes.
+shared_preload_libraries = 'pg_stat_statements'
 timezone = 'UTC'
 log_timezone = 'UTC'
 EOF

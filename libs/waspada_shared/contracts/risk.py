@@ -65,6 +65,20 @@ class AssessedRegion(BaseModel):
     district: str | None = None
 
 
+class AssessmentHead(BaseModel):
+    """The fields of a `risk.assessed.v1` value that say which report, where, when and at what level:
+    enough for a consumer to decide whether it must read the rest. Validating this is several times
+    cheaper than the whole `RiskAssessed` (factors, region state), and most assessments need no more."""
+
+    model_config = ConfigDict(frozen=True)
+
+    report_id: str
+    region: AssessedRegion
+    category: Category
+    level: Level
+    occurred_at: AwareDatetime
+
+
 class RiskAssessed(BaseModel):
     """Value of `risk.assessed.v1` (key: regency)."""
 

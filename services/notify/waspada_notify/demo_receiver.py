@@ -7,6 +7,7 @@ like a real receiver's records would.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ def create_app(secret: bytes, store: Path | None = None) -> FastAPI:
 
     @app.post("/hook")
     async def hook(request: Request) -> Response:
+        arrived = datetime.now(UTC)  # before any work here: what latency measurements read
         body = await request.body()
         # Verify the signature (constant time) and refuse stale timestamps (replays).
         if not verify(
@@ -55,7 +57,7 @@ def create_app(secret: bytes, store: Path | None = None) -> FastAPI:
         key = (alert["alert_id"], int(alert["version"]))
         duplicate = key in seen
         seen.add(key)
-        entry = {"alert": alert, "duplicate": duplicate}
+        entry = {"alert": alert, "duplicate": duplicate, "received_at": arrived.isoformat()}
         received.append(entry)
         if store is not None:
             store.parent.mkdir(parents=True, exist_ok=True)

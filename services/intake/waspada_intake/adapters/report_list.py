@@ -18,12 +18,17 @@ from waspada_shared.logging import get_logger
 
 log = get_logger(__name__)
 
-_STATE = """CASE WHEN r.state = 'accepted'
-                 AND NOT EXISTS (SELECT 1 FROM intake.outbox o WHERE o.report_id = r.report_id)
-            THEN 'published' ELSE r.state END"""
+# A report's state, derived on read (nothing rewrites the report row): assessed once intake has its
+# assessment, published once its outbox row is gone, accepted before that.
+STATE = """CASE WHEN a.report_id IS NOT NULL THEN 'assessed'
+            WHEN EXISTS (SELECT 1 FROM intake.outbox o WHERE o.report_id = r.report_id) THEN 'accepted'
+            ELSE 'published' END"""
 
-_COLUMNS = f"""r.report_id, r.province, r.regency, r.facts, r.received_at, r.submitted_by,
-       {_STATE} AS state, r.score, r.level, r.model_version, r.assessed_at"""
+COLUMNS = f"""r.report_id, r.province, r.regency, r.facts, r.received_at, r.submitted_by,
+       {STATE} AS state, a.score, a.level, a.model_version, a.assessed_at"""
+
+# The reports with their assessments (`r` and `a`).
+FROM = "intake.reports r LEFT JOIN intake.assessments a USING (report_id)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +59,11 @@ def list_query(f: ReportFilter) -> tuple[str, list[object]]:
         clauses.append(f"r.received_at < ${len(args)}")
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     args.append(f.limit)
-    sql = f"SELECT {_COLUMNS} FROM intake.reports r {where} ORDER BY r.received_at DESC, r.report_id LIMIT ${len(args)}"
+    sql = f"SELECT {COLUMNS} FROM {FROM} {where} ORDER BY r.received_at DESC, r.report_id LIMIT ${len(args)}"
     if f.state is not None:  # derived column: filter on the outside
         args.append(f.state)
         sql = (
-            f"SELECT * FROM (SELECT {_COLUMNS} FROM intake.reports r {where}) x WHERE x.state = ${len(args)}"
+            f"SELECT * FROM (SELECT {COLUMNS} FROM {FROM} {where}) x WHERE x.state = ${len(args)}"
             f" ORDER BY x.received_at DESC, x.report_id LIMIT ${len(args) - 1}"
         )
     return sql, args
@@ -89,7 +94,7 @@ class ReportReader:
         if not report_ids:
             return {}
         rows = await self.pool.fetch(
-            "SELECT report_id, explanation::text AS e FROM intake.reports"
+            "SELECT report_id, explanation::text AS e FROM intake.assessments"
             " WHERE report_id = ANY($1::text[]) AND explanation IS NOT NULL",
             report_ids,
         )

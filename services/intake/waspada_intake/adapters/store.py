@@ -8,6 +8,8 @@ from enum import StrEnum
 
 import asyncpg
 
+from waspada_intake.adapters.report_list import COLUMNS, FROM
+
 
 class Outcome(StrEnum):
     ACCEPTED = "accepted"
@@ -47,7 +49,7 @@ WITH input AS (
 inserted AS (
     INSERT INTO intake.reports
         (report_id, content_hash, province, regency, facts, reporter_enc, received_at, submitted_by)
-    SELECT report_id, content_hash, province, regency, payload::jsonb, reporter_enc, received_at,
+    SELECT report_id, content_hash, province, regency, payload::json, reporter_enc, received_at,
            submitted_by
     FROM input
     ON CONFLICT (report_id) DO NOTHING
@@ -66,14 +68,7 @@ _EXISTING = """
 SELECT report_id, content_hash, received_at FROM intake.reports WHERE report_id = ANY($1::text[])
 """
 
-_GET = """
-SELECT r.report_id, r.province, r.regency, r.facts, r.received_at, r.submitted_by,
-       CASE WHEN r.state = 'accepted'
-                 AND NOT EXISTS (SELECT 1 FROM intake.outbox o WHERE o.report_id = r.report_id)
-            THEN 'published' ELSE r.state END AS state,
-       r.score, r.level, r.model_version, r.assessed_at
-FROM intake.reports r WHERE r.report_id = $1
-"""
+_GET = f"""SELECT {COLUMNS} FROM {FROM} WHERE r.report_id = $1"""
 
 
 class ReportStore:
@@ -144,16 +139,20 @@ class ReportStore:
     async def mark_assessed(self, rows: list[tuple[str, float, str, str, datetime, str]]) -> None:
         """Record assessments read back from `risk.assessed.v1` (idempotent): state, score, level and
         the explanation (JSON text: the factors and the reasons sentence)."""
+        # One row per report (a redelivered assessment may come twice in a batch; the last one wins).
+        rows = list({r[0]: r for r in rows}.values())
         if not rows:
             return
         await self.pool.execute(
             """
-            UPDATE intake.reports r SET state = 'assessed', score = a.score, level = a.level,
-                   model_version = a.model_version, assessed_at = a.assessed_at,
-                   explanation = a.explanation::jsonb
+            INSERT INTO intake.assessments (report_id, score, level, model_version, assessed_at, explanation)
+            SELECT a.report_id, a.score, a.level, a.model_version, a.assessed_at, a.explanation::json
             FROM unnest($1::text[], $2::real[], $3::text[], $4::text[], $5::timestamptz[], $6::text[])
                  AS a(report_id, score, level, model_version, assessed_at, explanation)
-            WHERE r.report_id = a.report_id
+            JOIN intake.reports r USING (report_id)
+            ON CONFLICT (report_id) DO UPDATE SET score = excluded.score, level = excluded.level,
+                model_version = excluded.model_version, assessed_at = excluded.assessed_at,
+                explanation = excluded.explanation
             """,
             [r[0] for r in rows],
             [r[1] for r in rows],

@@ -13,8 +13,8 @@ from typing import Any
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from waspada_notify.adapters.processor import AlertProcessor
-from waspada_shared.contracts.risk import RiskAssessed
+from waspada_notify.adapters.processor import AlertProcessor, PendingAssessment
+from waspada_shared.contracts.risk import AssessmentHead
 from waspada_shared.kafka import batch_subscriber, parse_with_records, records
 from waspada_shared.logging import get_logger
 from waspada_shared.topics import Topics
@@ -35,7 +35,11 @@ def register(
         description="Risk assessments turned into grouped alerts and their deliveries.",
     )
     async def on_assessed(body: list[Any], msg: KafkaMessage) -> None:
-        parsed = parse_with_records(records(msg), RiskAssessed, "assessment")
+        # The head of each assessment only: the processor reads the rest of those that matter.
+        parsed = [
+            (rec, PendingAssessment.read(head, rec.value or b""))
+            for rec, head in parse_with_records(records(msg), AssessmentHead, "assessment")
+        ]
         # Each assessment moves the event-time clock of its partition (a province's assessments share
         # one): quiet time is counted on it, so batching never changes what resolves when.
         # Every partition of the topic has a clock, read from or not yet, owned by this consumer or by

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+from pydantic import ValidationError
 
 from waspada_notify import metrics
 from waspada_notify.adapters import store
@@ -32,7 +33,7 @@ from waspada_shared import audit
 from waspada_shared.auth import Principal
 from waspada_shared.contracts.alert import AlertEvent, AlertStatus, Audience, CandidateStatus, Coverage
 from waspada_shared.contracts.report import Category
-from waspada_shared.contracts.risk import RiskAssessed
+from waspada_shared.contracts.risk import AssessedRegion, AssessmentHead, RiskAssessed
 from waspada_shared.levels import Level
 from waspada_shared.logging import get_logger
 from waspada_shared.topics import Topics
@@ -93,6 +94,60 @@ def _scope(rec: AlertRecord) -> str | None:
     return rec.province if rec.province.isdigit() and rec.province != NATIONAL_AREA else None
 
 
+@dataclass(frozen=True, slots=True)
+class PendingAssessment:
+    """An assessment read as far as its head; `full()` validates the whole event (once needed)."""
+
+    head: AssessmentHead
+    raw: bytes
+
+    @classmethod
+    def read(cls, head: AssessmentHead, raw: bytes) -> PendingAssessment:
+        return cls(head, raw)
+
+    @property
+    def report_id(self) -> str:
+        return self.head.report_id
+
+    @property
+    def region(self) -> AssessedRegion:
+        return self.head.region
+
+    @property
+    def category(self) -> Category:
+        return self.head.category
+
+    @property
+    def level(self) -> Level:
+        return self.head.level
+
+    @property
+    def occurred_at(self) -> datetime:
+        return self.head.occurred_at
+
+    def full(self) -> RiskAssessed:
+        return RiskAssessed.model_validate_json(self.raw)
+
+
+Incoming = RiskAssessed | PendingAssessment
+
+
+def _read_needed(steps: list[tuple[Incoming, str, bool]]) -> list[tuple[Incoming, str, bool]]:
+    """Steps whose assessment must be decided, read in full; one that does not validate is skipped
+    (logged), like an unreadable record: retrying it would never succeed."""
+    out: list[tuple[Incoming, str, bool]] = []
+    for a, clock, needed in steps:
+        if needed and isinstance(a, PendingAssessment):
+            try:
+                a = a.full()
+            except ValidationError as exc:
+                log.error("unreadable assessment skipped", report_id=a.report_id, error=str(exc)[:500])
+                metrics.ASSESSMENTS.labels("unreadable").inc()
+                continue
+        out.append((a, clock, needed))
+    return out
+
+
 def _decisions(rows: Sequence[asyncpg.Record]) -> dict[tuple[str, str], Decision]:
     return {
         (r["group_key"], r["report_id"]): Decision(
@@ -147,7 +202,7 @@ class AlertProcessor:
 
     async def process(
         self,
-        assessments: Sequence[RiskAssessed],
+        assessments: Sequence[Incoming],
         now: datetime | None = None,
         clocks: Sequence[str] | None = None,
         assigned: Sequence[str] = (),
@@ -182,7 +237,7 @@ class AlertProcessor:
             # counts as possibly raised when it was at the batch's start or an assessment of the batch
             # raises it; whether a step needs deciding is settled at the step, from the group as it is
             # then, exactly as one assessment per batch would see it.
-            steps: list[tuple[RiskAssessed, str, bool]] = []  # (assessment, clock, possibly raised)
+            steps: list[tuple[Incoming, str, bool]] = []  # (assessment, clock, possibly raised)
             raised_keys = {k for k, level in levels.items() if level != "normal"}
             for a, clock in zip(assessments, clock_of, strict=True):  # Kafka order; an id twice counts once
                 if a.report_id in fresh:
@@ -192,6 +247,7 @@ class AlertProcessor:
                     steps.append((a, clock, keys[a.report_id] in raised_keys))
             if len(steps) < len(assessments):
                 metrics.ASSESSMENTS.labels("duplicate").inc(len(assessments) - len(steps))
+            steps = _read_needed(steps)
             relevant = [a for a, _, needed in steps if needed]
             if len(relevant) < len(steps):
                 metrics.ASSESSMENTS.labels("no_change").inc(len(steps) - len(relevant))
@@ -262,6 +318,7 @@ class AlertProcessor:
                 if needed and (
                     a.level is not Level.NORMAL or (group is not None and group.level is not Level.NORMAL)
                 ):
+                    assert isinstance(a, RiskAssessed)  # every needed step was read in full
                     applied += self.engine.apply(world, a, clock)
                     self.engine.rollups(world, [(a.region.province, a.category)], at, None, clock)
                 elif needed:

@@ -121,6 +121,31 @@ class World:
     # National roll-up marks by category (None: count the region groups' latest times instead).
     marks: dict[Category, list[Mark]] | None = None
     new_marks: list[tuple[Category, Mark]] = field(default_factory=list)
+    # Region groups by category and by (province, category), built on first use and kept up to date
+    # by `add_group`: a roll-up at every step must not scan every group of the batch.
+    _by_category: dict[Category, list[GroupState]] | None = field(default=None, repr=False)
+    _by_pair: dict[tuple[str, Category], list[GroupState]] = field(default_factory=dict, repr=False)
+
+    def add_group(self, g: GroupState) -> GroupState:
+        self.groups[g.key] = g
+        if self._by_category is not None and g.coverage is Coverage.REGION:
+            self._by_category.setdefault(g.category, []).append(g)
+            self._by_pair.setdefault((g.province, g.category), []).append(g)
+        return g
+
+    def _index(self) -> dict[Category, list[GroupState]]:
+        if self._by_category is None:
+            self._by_category = {}
+            for g in self.groups.values():
+                if g.coverage is Coverage.REGION:
+                    self._by_category.setdefault(g.category, []).append(g)
+                    self._by_pair.setdefault((g.province, g.category), []).append(g)
+        return self._by_category
+
+    def region_groups(self, category: Category, province: str | None = None) -> list[GroupState]:
+        """The region groups of a category (of one province, when given)."""
+        index = self._index()
+        return index.get(category, []) if province is None else self._by_pair.get((province, category), [])
 
     def mark(self, category: Category, m: Mark) -> None:
         if self.marks is not None:
@@ -228,12 +253,14 @@ class Engine:
         key = group_key(a.region.province, a.region.regency, a.category.value)
         g = world.groups.get(key)
         if g is None:
-            g = world.groups[key] = GroupState(
-                key=key,
-                coverage=Coverage.REGION,
-                province=a.region.province,
-                regency=a.region.regency,
-                category=a.category,
+            g = world.add_group(
+                GroupState(
+                    key=key,
+                    coverage=Coverage.REGION,
+                    province=a.region.province,
+                    regency=a.region.regency,
+                    category=a.category,
+                )
             )
         if g.last_assessed_at is not None and a.assessed_at < g.last_assessed_at:
             return False  # a replay from before the group's latest state
@@ -505,17 +532,11 @@ class Engine:
         """
         cfg = self.config.rollups
         pairs = set(pairs)
-        by_category: dict[Category, list[GroupState]] = {}
-        for g in world.groups.values():
-            if g.coverage is Coverage.REGION:
-                by_category.setdefault(g.category, []).append(g)
         if cfg.province.enabled:
             since = t - cfg.province.window
             for province, category in sorted(pairs):
                 members = [
-                    g
-                    for g in by_category.get(category, [])
-                    if g.province == province and g.hot(since, cfg.province.min_level)
+                    g for g in world.region_groups(category, province) if g.hot(since, cfg.province.min_level)
                 ]
                 if len(members) < cfg.province.min_regencies:
                     members = []
@@ -536,7 +557,7 @@ class Engine:
             since = t - cfg.national.window
             for category in sorted({c for _, c in pairs} | set(national)):
                 by_province, reach = self._national_members(
-                    world, category, by_category.get(category, []), since, t
+                    world, category, world.region_groups(category), since, t
                 )
                 if len(by_province) < cfg.national.min_provinces:
                     by_province, reach = {}, {}
@@ -629,7 +650,7 @@ class Engine:
         if g is None:
             if not members:
                 return
-            g = world.groups[key] = GroupState(key, coverage, province, None, category)
+            g = world.add_group(GroupState(key, coverage, province, None, category))
         if clock is not None and g.clock != clock:
             g.clock = clock  # a province's roll-up lapses on the clock its regencies move
             world.dirty_groups.add(key)

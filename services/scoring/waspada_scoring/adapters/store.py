@@ -48,7 +48,7 @@ class ScoringStore:
         self._upsert = f"""
             INSERT INTO {s}.cells (regency, category, province, level, level_since, level_held, score, state)
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[],
-                                 $6::timestamptz[], $7::real[], $8::jsonb[])
+                                 $6::timestamptz[], $7::real[], $8::json[])
             ON CONFLICT (regency, category) DO UPDATE SET
                 province = excluded.province, level = excluded.level, level_since = excluded.level_since,
                 level_held = excluded.level_held, score = excluded.score, state = excluded.state,
