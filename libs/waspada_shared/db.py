@@ -21,12 +21,24 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
+async def keep_session(conn: asyncpg.Connection) -> None:
+    """Pool `reset` that leaves the session as it is: asyncpg's default sends a reset query (unlock all,
+    close all, unlisten, reset all) on every release, a round trip per use of the pool. No code here
+    leaves session state behind (locks are transaction-scoped, settings SET LOCAL or given at connect;
+    the migration lock is released explicitly), and an open transaction is still rolled back."""
+
+
 async def create_pool(
     dsn: str, *, min_size: int = 2, max_size: int = 10, server_settings: dict[str, str] | None = None
 ) -> asyncpg.Pool:
     """`server_settings` are per-connection PostgreSQL settings, e.g. {"search_path": "notify,public"}."""
     pool = await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection, server_settings=server_settings
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=_init_connection,
+        reset=keep_session,
+        server_settings=server_settings,
     )
     assert pool is not None
     return pool

@@ -22,7 +22,7 @@ from waspada_intake.fastpath import FastPath, IntakeAPI
 from waspada_intake.handlers import Gate, Submissions
 from waspada_intake.service import IntakeService
 from waspada_intake.settings import IntakeSettings
-from waspada_shared.db import apply_migrations, create_pool
+from waspada_shared.db import apply_migrations, create_pool, keep_session
 from waspada_shared.http import (
     HttpMetricsMiddleware,
     broker_check,
@@ -85,6 +85,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             settings.database_url,
             min_size=1,
             max_size=1,
+            reset=keep_session,
             server_settings={"synchronous_commit": "off", "application_name": "waspada-intake-relay"},
         )
         relay = OutboxRelay(relay_pool, producer.publish, settings.outbox_batch)
