@@ -214,8 +214,11 @@ async def phase_latency(
 
 
 def cpu_figures(seconds: dict[str, float], reports: int) -> dict[str, Any]:
+    """CPU µs per report by process; the total counts the stack (services, Kafka, PostgreSQL), not the
+    demo webhook receiver, which stands in for the agencies' own systems."""
     per = {name: round(v * 1e6 / reports, 1) for name, v in seconds.items()}
-    return {"cpu_us_per_report": round(sum(per.values()), 1), "cpu_us_per_report_by_process": per}
+    stack = sum(v for name, v in per.items() if name != "receiver")
+    return {"cpu_us_per_report": round(stack, 1), "cpu_us_per_report_by_process": per}
 
 
 async def throughput_run(

@@ -149,7 +149,6 @@ class ReportStore:
             SELECT a.report_id, a.score, a.level, a.model_version, a.assessed_at, a.explanation::json
             FROM unnest($1::text[], $2::real[], $3::text[], $4::text[], $5::timestamptz[], $6::text[])
                  AS a(report_id, score, level, model_version, assessed_at, explanation)
-            JOIN intake.reports r USING (report_id)
             ON CONFLICT (report_id) DO UPDATE SET score = excluded.score, level = excluded.level,
                 model_version = excluded.model_version, assessed_at = excluded.assessed_at,
                 explanation = excluded.explanation
