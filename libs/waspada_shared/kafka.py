@@ -261,9 +261,6 @@ async def raw_bodies(msg: Any) -> Any:
     return msg.body
 
 
-FETCH_MIN_BYTES = 64 * 1024
-FETCH_MAX_WAIT_MS = 20
-
 M = TypeVar("M", bound=BaseModel)
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[None]])
 
@@ -308,11 +305,6 @@ def batch_subscriber(
         batch=True,
         max_records=batch,
         batch_timeout_ms=batch_timeout_ms,
-        # Under load, let the broker gather a batch per fetch instead of answering each fetch with the
-        # one or two records that arrived since the last (a tight loop of tiny fetches costs the broker
-        # and the client per request); when traffic is light it answers after FETCH_MAX_WAIT_MS at most.
-        fetch_min_bytes=FETCH_MIN_BYTES,
-        fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=raw_bodies,
