@@ -257,7 +257,9 @@ async def recorded_decisions(conn: Conn, keys: Sequence[str]) -> list[asyncpg.Re
 async def firing_alerts(conn: Conn, keys: Sequence[str]) -> list[AlertRecord]:
     """Full records of the firing alerts of these groups (every audience)."""
     rows = await conn.fetch(
-        "SELECT state, payload FROM alerts WHERE status = 'firing' AND group_key = ANY($1::text[])",
+        # The payload only where there is no state (an alert from before states were kept).
+        "SELECT state, CASE WHEN state IS NULL THEN payload END AS payload FROM alerts"
+        " WHERE status = 'firing' AND group_key = ANY($1::text[])",
         list(keys),
     )
     return [record_of(r) for r in rows]
@@ -403,7 +405,7 @@ async def save(
                    cs, rm
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
                         $8::text[], $9::text[], $10::text[], $11::int[], $12::timestamptz[], $13::timestamptz[],
-                        $14::jsonb[], $15::jsonb[], $16::timestamptz[], $17::timestamptz[], $18::timestamptz[],
+                        $14::json[], $15::json[], $16::timestamptz[], $17::timestamptz[], $18::timestamptz[],
                         $19::timestamptz[], $20::timestamptz[], $21::timestamptz[], $22::text[], $23::timestamptz[],
                         $24::text[], $25::timestamptz[])
                  WITH ORDINALITY AS t(a, g, au, cov, p, ps, r, cat, l, st, v, fs, ua, pl, s, ca, ra, lr, ad, aa, rd, mb, ex,
@@ -447,7 +449,7 @@ async def save(
         await conn.execute(
             """
             INSERT INTO alert_versions (alert_id, version, event, payload, created_at)
-            SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::jsonb[], $5::timestamptz[])
+            SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::json[], $5::timestamptz[])
             ON CONFLICT DO NOTHING
             """,
             [v.alert.alert_id for v in versions],
@@ -473,7 +475,7 @@ async def save(
             INSERT INTO deliveries (alert_id, version, receiver, channel, target, status, next_attempt, payload,
                                     received_at, reason)
             SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[],
-                                 $7::timestamptz[], $8::jsonb[], $9::timestamptz[], $10::text[])
+                                 $7::timestamptz[], $8::json[], $9::timestamptz[], $10::text[])
             ON CONFLICT DO NOTHING
             """,
             [p.alert_id for p in planned],
