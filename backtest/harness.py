@@ -25,6 +25,7 @@ import httpx
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError
 
+from waspada_shared.kafka import env_security
 from waspada_shared.topics import ALL_TOPICS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -200,7 +201,7 @@ async def create_topics(
     restarting (fault tests on the same stack stop it briefly)."""
 
     async def created() -> bool:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **env_security())
         try:
             await admin.start()
         except KafkaConnectionError:
@@ -216,7 +217,7 @@ async def create_topics(
 
 
 async def delete_topics(bootstrap: str, names: list[str]) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **env_security())
     await admin.start()
     try:
         await admin.delete_topics(names)
