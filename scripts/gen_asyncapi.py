@@ -40,6 +40,7 @@ from waspada_shared.contracts.rejection import RejectedReport
 from waspada_shared.contracts.report import AcceptedReport, ReportIn
 from waspada_shared.contracts.risk import RiskAssessed
 from waspada_shared.kafka import make_broker
+from waspada_shared.regions import reference
 from waspada_shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,6 +94,18 @@ STREAMS: dict[str, Stream] = {
         " `alert_id` + `version`.",
     ),
 }
+
+# The per-scope submission topics (SPEC §8): one channel with the province as its parameter.
+SCOPED_SUBMITTED = f"{t.REPORTS_SUBMITTED}{t.SCOPE_SEPARATOR}{{province}}"
+STREAMS[SCOPED_SUBMITTED] = Stream(
+    ReportIn,
+    "province code (`PP`), the topic's own",
+    "Raw reports of one province's agencies (SPEC §8). The broker lets only that province's agency"
+    " principals write here (SASL/SCRAM, ACLs; reports.submitted.v1 is the national scope's door);"
+    " intake validates them like HTTP submissions and rejects a report of any other province with"
+    " reason `out_of_scope` (field `region.province`) on reports.rejected.v1.",
+)
+SCOPED_KEY = "reports-submitted-v1-province"
 
 PUBLISHES: dict[str, list[str]] = {
     "intake": [t.REPORTS_ACCEPTED, t.REPORTS_REJECTED],
@@ -161,7 +174,12 @@ SERVERS: dict[str, Any] = {
     "local": {
         "host": "127.0.0.1:19092",
         "protocol": "kafka",
-        "description": "The local stack (make up): one KRaft broker, PLAINTEXT on loopback, no authentication.",
+        "description": (
+            "The local stack (make up): one KRaft broker on loopback, SASL_PLAINTEXT with SCRAM-SHA-512 and"
+            " ACLs (KAFKA_TLS=1: SASL_SSL with a locally generated CA); the local profile's demo principals"
+            " (docs/security.md)."
+        ),
+        "security": [{"$ref": "#/components/securitySchemes/scramSha512"}],
     },
     "compose": {
         "host": "kafka:9092",
@@ -181,7 +199,11 @@ SERVERS: dict[str, Any] = {
 SECURITY_SCHEMES: dict[str, Any] = {
     "scramSha512": {
         "type": "scramSha512",
-        "description": "SASL SCRAM-SHA-512 over TLS; the password is in the Secret of the client's KafkaUser.",
+        "description": (
+            "SASL SCRAM-SHA-512, one principal per client whose ACLs allow only its own topics and consumer"
+            " groups. Production: over TLS, the password in the Secret of the client's KafkaUser; local"
+            " stack: the demo password `demo-<user>`."
+        ),
     }
 }
 
@@ -199,17 +221,27 @@ CORRELATION: dict[type[BaseModel], tuple[str, str]] = {
 }
 BINDING_VERSION = "0.5.0"
 TOPICS_YAML = ROOT / "deploy" / "k8s" / "base" / "topics.yaml"
+SUBMISSION_TOPICS_YAML = ROOT / "deploy" / "k8s" / "base" / "submission-topics.yaml"  # gen_kafka_access.py
 
 
 def _topic_settings() -> dict[str, dict[str, Any]]:
     """topic -> the production KafkaTopic's spec (partitions, replicas, config)."""
-    docs = yaml.safe_load_all(TOPICS_YAML.read_text(encoding="utf-8"))
-    return {d["spec"]["topicName"]: d["spec"] for d in docs if d and d.get("kind") == "KafkaTopic"}
+    found: dict[str, dict[str, Any]] = {}
+    for path in (TOPICS_YAML, SUBMISSION_TOPICS_YAML):
+        docs = yaml.safe_load_all(path.read_text(encoding="utf-8"))
+        found |= {d["spec"]["topicName"]: d["spec"] for d in docs if d and d.get("kind") == "KafkaTopic"}
+    return found
 
 
 def _key(topic: str) -> str:
     """A component key for a topic (AsyncAPI keys: letters, digits, `.`, `-`, `_`): reports-accepted-v1."""
-    return topic.replace(".", "-")
+    return SCOPED_KEY if topic == SCOPED_SUBMITTED else topic.replace(".", "-")
+
+
+def _channel_of(topic: str) -> str:
+    """The channel a topic belongs to: itself, or the parameterised per-scope submission channel."""
+    scope = t.Topics().scope_of(topic)
+    return SCOPED_SUBMITTED if scope not in (None, t.NATIONAL_SCOPE) else topic
 
 
 def specification() -> dict[str, Any]:
@@ -219,15 +251,18 @@ def specification() -> dict[str, Any]:
         # Kafka subscribers (FastStream's generic type does not declare topics and group_id).
         for sub in cast(list[Any], broker.subscribers):
             for topic in sub.topics:
-                consumers.setdefault(topic.name, []).append((service, str(sub.group_id)))
+                found = consumers.setdefault(_channel_of(topic.name), [])
+                if (service, str(sub.group_id)) not in found:
+                    found.append((service, str(sub.group_id)))
     producers = {topic: service for service, topics in PUBLISHES.items() for topic in topics}
     settings = _topic_settings()
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
-    for topic in t.ALL_TOPICS:
-        stream, key, spec = STREAMS[topic], _key(topic), settings[topic]
+    for topic in [*t.ALL_TOPICS, SCOPED_SUBMITTED]:
+        stream, key = STREAMS[topic], _key(topic)
+        spec = settings[topic] if topic != SCOPED_SUBMITTED else _scoped_settings(settings)
         schemas.update(_model_schemas(stream.model))
         location, meaning = CORRELATION[stream.model]
         messages[key] = {
@@ -264,7 +299,7 @@ def specification() -> dict[str, Any]:
             "messages": {stream.model.__name__: {"$ref": f"#/components/messages/{key}"}},
             "bindings": {
                 "kafka": {
-                    "topic": topic,
+                    **({"topic": topic} if topic != SCOPED_SUBMITTED else {}),
                     "partitions": spec["partitions"],
                     "replicas": spec["replicas"],
                     "topicConfiguration": config,
@@ -272,6 +307,13 @@ def specification() -> dict[str, Any]:
                 }
             },
         }
+        if topic == SCOPED_SUBMITTED:
+            channels[key]["parameters"] = {
+                "province": {
+                    "description": "Kemendagri province code of the scope (the submitting agency's province)",
+                    "enum": sorted(reference().provinces),
+                }
+            }
         refs = [{"$ref": f"#/channels/{key}/messages/{stream.model.__name__}"}]
         if topic in producers:
             service = producers[topic]
@@ -287,7 +329,7 @@ def specification() -> dict[str, Any]:
                 groupId=_const(group),
                 clientId=_const(f"waspada-{service}"),
             )
-    unknown = set(consumers) - set(t.ALL_TOPICS)
+    unknown = set(consumers) - {*t.ALL_TOPICS, SCOPED_SUBMITTED}
     if unknown:
         raise SystemExit(f"subscribers of topics not in SPEC §5 (STREAMS): {sorted(unknown)}")
     return {
@@ -303,6 +345,14 @@ def specification() -> dict[str, Any]:
             "securitySchemes": SECURITY_SCHEMES,
         },
     }
+
+
+def _scoped_settings(settings: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The production KafkaTopic of the per-scope submission topics (one per province, all alike)."""
+    specs = [settings[t.Topics().submitted_for(p)] for p in sorted(reference().provinces)]
+    if any(s != {**specs[0], "topicName": s["topicName"]} for s in specs):
+        raise SystemExit("the per-scope submission KafkaTopics differ; the document declares one for all")
+    return specs[0]
 
 
 def _operation(action: str, channel: str, summary: str, messages: list[Any], **kafka: Any) -> dict[str, Any]:
