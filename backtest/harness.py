@@ -95,6 +95,10 @@ class Services:
             WASPADA_KAFKA_BOOTSTRAP=t.bootstrap,
             WASPADA_DATABASE_URL=t.dsn,
             WASPADA_TOPIC_PREFIX=t.prefix,
+            # notify's group is a setting, not prefixed like intake's and scoring's: a scratch notify in the
+            # live notify's group would share its rebalances, and the live one, which may not even describe
+            # the scratch topics (ACLs), would lead the group and assign the scratch consumer nothing.
+            WASPADA_CONSUMER_GROUP=f"{t.prefix}waspada-notify",
             WASPADA_HTTP_PORT=str(port),
             WASPADA_LOG_LEVEL="WARNING",
             WASPADA_DEFAULT_RATE_LIMIT="1000000",  # measure the pipeline, not the per-key limit
