@@ -383,7 +383,7 @@ start_kafka() {
   # no super user's credential, so nothing could administer it. Local Kafka data is derived (PostgreSQL
   # is the record, docs/operations.md): it is formatted afresh and the services re-create what they need.
   if [[ -f "$KAFKA_DATA/meta.properties" && ! -f "$KAFKA_DATA/.waspada-scram" ]]; then
-    say "kafka: ${KAFKA_DATA#"$ROOT"/} predates SASL/SCRAM (PLAINTEXT listener); re-formatting it (local topics and offsets are dropped; PostgreSQL keeps every report, assessment and alert)"
+    say "kafka: ${KAFKA_DATA#"$ROOT"/} predates SASL/SCRAM (PLAINTEXT listener); re-formatting it (local topics and offsets are dropped; PostgreSQL keeps every report, assessment and alert; 'make clean' first for an entirely fresh stack)"
     rm -rf "$KAFKA_DATA"; mkdir -p "$KAFKA_DATA"
   fi
   if [[ ! -f "$KAFKA_DATA/meta.properties" ]]; then
