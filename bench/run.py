@@ -46,7 +46,7 @@ from waspada_shared.kafka import env_security
 
 PORTS = {"intake": 28080, "scoring": 28081, "notify": 28082, "receiver": 28089}
 RUN_DIR = ROOT / ".local" / "run"
-NOTIFY_GROUP = "waspada-notify"  # notify's consumer group of risk.assessed.v1 (its default setting)
+NOTIFY_GROUP = "waspada-notify"  # notify's consumer group of risk.assessed.v1, behind the run's prefix
 
 
 class BenchSettings(BaseSettings):
@@ -140,7 +140,8 @@ async def phase_throughput(
     deadline = t0 + max(120.0, 20 * s.bench_seconds)
     try:
         while processed < n:
-            offsets = await admin.list_consumer_group_offsets(NOTIFY_GROUP)
+            # the harness gives the scratch notify the group `<prefix>waspada-notify` (backtest/harness.py)
+            offsets = await admin.list_consumer_group_offsets(f"{prefix}{NOTIFY_GROUP}")
             processed = sum(
                 meta.offset
                 for tp, meta in offsets.items()
