@@ -48,16 +48,17 @@ test-faults:
 	@deploy/local/test.sh -m faults tests/faults $(ARGS)
 
 # The stack's own services are stopped while the benchmark runs its own on the same Kafka and PostgreSQL
-# (idle, they would still take a fifth of a core from it), and started again afterwards.
+# (idle, they would still take a fifth of a core from it), and started again afterwards. (env.sh: the
+# tools connect to Kafka with the local profile's super user credentials.)
 bench: up
 	@$(STACK) down console receiver notify scoring intake
-	@$(PY) bench/run.py; status=$$?; $(STACK) up; exit $$status
+	@source deploy/local/env.sh && $(PY) bench/run.py; status=$$?; $(STACK) up; exit $$status
 
 # Replays FILE through scratch intake/scoring/notify processes (ports 2818x, database waspada_backtest,
 # a fresh topic prefix) against the stack's Kafka and PostgreSQL; docs/backtest.md.
 backtest: up
 	@[[ -n "$(FILE)" ]] || { echo "usage: make backtest FILE=reports.jsonl [EXPECT=expectations.json] [MODE=batch]" >&2; exit 2; }
-	$(PY) -m backtest "$(FILE)" --mode $(MODE) $(if $(EXPECT),--expect "$(EXPECT)") $(ARGS)
+	source deploy/local/env.sh && $(PY) -m backtest "$(FILE)" --mode $(MODE) $(if $(EXPECT),--expect "$(EXPECT)") $(ARGS)
 
 lint: setup
 	.venv/bin/ruff check .

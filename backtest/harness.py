@@ -25,6 +25,7 @@ import httpx
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError
 
+from waspada_shared.kafka import env_security
 from waspada_shared.topics import ALL_TOPICS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,6 +95,10 @@ class Services:
             WASPADA_KAFKA_BOOTSTRAP=t.bootstrap,
             WASPADA_DATABASE_URL=t.dsn,
             WASPADA_TOPIC_PREFIX=t.prefix,
+            # notify's group is a setting, not prefixed like intake's and scoring's: a scratch notify in the
+            # live notify's group would share its rebalances, and the live one, which may not even describe
+            # the scratch topics (ACLs), would lead the group and assign the scratch consumer nothing.
+            WASPADA_CONSUMER_GROUP=f"{t.prefix}waspada-notify",
             WASPADA_HTTP_PORT=str(port),
             WASPADA_LOG_LEVEL="WARNING",
             WASPADA_DEFAULT_RATE_LIMIT="1000000",  # measure the pipeline, not the per-key limit
@@ -200,7 +205,7 @@ async def create_topics(
     restarting (fault tests on the same stack stop it briefly)."""
 
     async def created() -> bool:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **env_security())
         try:
             await admin.start()
         except KafkaConnectionError:
@@ -216,7 +221,7 @@ async def create_topics(
 
 
 async def delete_topics(bootstrap: str, names: list[str]) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **env_security())
     await admin.start()
     try:
         await admin.delete_topics(names)

@@ -32,6 +32,7 @@ from aiokafka import AIOKafkaProducer
 
 from backtest.harness import Services, Target, poll, scratch
 from backtest.measure import AlertVersion, Assessment, Report, RunData
+from waspada_shared.kafka import env_security
 
 BATCH_LIMIT = 500  # intake's largest batch
 ADMIN_KEY = "demo-admin"  # the local profile's admin key: the scratch intake runs in the local profile
@@ -113,7 +114,7 @@ async def _post(http: httpx.AsyncClient, url: str, group: list[dict[str, Any]], 
 
 
 async def _produce(bootstrap: str, topic: str, reports: Sequence[dict[str, Any]]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, acks="all")
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, acks="all", **env_security())
     await producer.start()
     try:
         futures = [

@@ -40,6 +40,7 @@ import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from waspada_shared.kafka import env_security
 from waspada_shared.regions import reference
 from waspada_shared.topics import ALL_TOPICS
 
@@ -124,7 +125,7 @@ class Bench:
                 )
 
     async def start(self) -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.args.bootstrap)
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.args.bootstrap, **env_security())
         await admin.start()
         await admin.create_topics([NewTopic(self.prefix + t, 4, 1) for t in ALL_TOPICS])
         await admin.close()
@@ -144,7 +145,7 @@ class Bench:
             self.args.dsn, min_size=1, max_size=2, server_settings={"search_path": self.schema}
         )
         self.producer = AIOKafkaProducer(
-            bootstrap_servers=self.args.bootstrap, linger_ms=5, max_batch_size=256 * 1024
+            bootstrap_servers=self.args.bootstrap, linger_ms=5, max_batch_size=256 * 1024, **env_security()
         )
         await self.producer.start()
 
@@ -159,7 +160,7 @@ class Bench:
         await self.producer.stop()
         await self.pool.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
         await self.pool.close()
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.args.bootstrap)
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.args.bootstrap, **env_security())
         await admin.start()
         await admin.delete_topics([self.prefix + t for t in ALL_TOPICS])
         await admin.close()

@@ -42,10 +42,11 @@ from cpu import CpuMeter, local_stack_pids
 from reports import synthetic_report
 
 from backtest.harness import ROOT, Target, create_topics, delete_topics, poll, scratch
+from waspada_shared.kafka import env_security
 
 PORTS = {"intake": 28080, "scoring": 28081, "notify": 28082, "receiver": 28089}
 RUN_DIR = ROOT / ".local" / "run"
-NOTIFY_GROUP = "waspada-notify"  # notify's consumer group of risk.assessed.v1 (its default setting)
+NOTIFY_GROUP = "waspada-notify"  # notify's consumer group of risk.assessed.v1, behind the run's prefix
 
 
 class BenchSettings(BaseSettings):
@@ -72,7 +73,7 @@ def percentile(values: list[float], q: float) -> float:
 
 async def produce(bootstrap: str, topic: str, values: list[bytes], keys: list[bytes]) -> float:
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, linger_ms=5, max_batch_size=256 * 1024, acks="all"
+        bootstrap_servers=bootstrap, linger_ms=5, max_batch_size=256 * 1024, acks="all", **env_security()
     )
     await producer.start()
     t0 = time.monotonic()
@@ -96,9 +97,14 @@ async def phase_baseline(s: BenchSettings, prefix: str, values: list[bytes], key
         auto_offset_reset="earliest",
         enable_auto_commit=False,
         max_poll_records=500,
+        **env_security(),
     )
     producer = AIOKafkaProducer(
-        bootstrap_servers=s.waspada_kafka_bootstrap, linger_ms=5, acks="all", max_batch_size=256 * 1024
+        bootstrap_servers=s.waspada_kafka_bootstrap,
+        linger_ms=5,
+        acks="all",
+        max_batch_size=256 * 1024,
+        **env_security(),
     )
     await consumer.start()
     await producer.start()
@@ -128,13 +134,14 @@ async def phase_throughput(
     produce_s = await produce(s.waspada_kafka_bootstrap, f"{prefix}reports.submitted.v1", values, keys)
     # Progress from notify's committed offsets (it commits after each batch's transaction), not from
     # counting rows: a count(*) every 100 ms would itself cost the database more than some stages.
-    admin = AIOKafkaAdminClient(bootstrap_servers=s.waspada_kafka_bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=s.waspada_kafka_bootstrap, **env_security())
     await admin.start()
     processed = 0
     deadline = t0 + max(120.0, 20 * s.bench_seconds)
     try:
         while processed < n:
-            offsets = await admin.list_consumer_group_offsets(NOTIFY_GROUP)
+            # the harness gives the scratch notify the group `<prefix>waspada-notify` (backtest/harness.py)
+            offsets = await admin.list_consumer_group_offsets(f"{prefix}{NOTIFY_GROUP}")
             processed = sum(
                 meta.offset
                 for tp, meta in offsets.items()

@@ -28,6 +28,8 @@ import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from waspada_shared.kafka import env_security
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reports import synthetic_report
 
@@ -56,7 +58,7 @@ def accepted(rng: random.Random, i: int, tag: str) -> tuple[bytes, bytes]:
 
 async def produce(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]) -> float:
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, linger_ms=5, max_batch_size=512 * 1024, acks="all"
+        bootstrap_servers=bootstrap, linger_ms=5, max_batch_size=512 * 1024, acks="all", **env_security()
     )
     await producer.start()
     t0 = time.monotonic()
@@ -89,7 +91,7 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
     await conn.execute(f'CREATE DATABASE "{db}"')
     await conn.close()
     topics = [prefix + REPORTS_ACCEPTED, prefix + RISK_ASSESSED]
-    admin = AIOKafkaAdminClient(bootstrap_servers=args.bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=args.bootstrap, **env_security())
     await admin.start()
     await admin.create_topics([NewTopic(t, PARTITIONS, 1) for t in topics])
     proc: subprocess.Popen[bytes] | None = None

@@ -18,6 +18,12 @@ state together with the Kafka offsets it has applied in one JSON file, written a
 resumes from those offsets; so a crash or restart neither loses nor double-counts an event
 (the same pattern works with a database: state and offsets in one transaction).
 
+Kafka authenticates every client (SASL/SCRAM-SHA-512) and lets it read only what its ACLs allow. A national
+system connects as its own principal, allowed to read the two alert topics (in consumer groups named
+`national-reader*`) and nothing else; the local stack ships the demo principal `national-reader` with the
+password `demo-national-reader`, the defaults below. Elsewhere pass --user/--password (or
+KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD) and, over TLS, --protocol SASL_SSL --cafile CA.pem.
+
 Run it against the local stack (prefix as in WASPADA_TOPIC_PREFIX):
 
     .venv/bin/python examples/national_rollup.py --state /tmp/rollup.json          # follow, print every 10 s
@@ -41,6 +47,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.helpers import create_ssl_context
 
 TOPICS = ("alerts.province.v1", "alerts.national.v1")
 LEVELS = ("normal", "waspada", "siaga", "awas")
@@ -121,8 +128,23 @@ def consume(rollup: Rollup, records: Iterable[Any]) -> int:
     return applied
 
 
-async def partitions(bootstrap: str, names: list[str]) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+def security(args: argparse.Namespace) -> dict[str, Any]:
+    """aiokafka's SASL (and TLS) arguments for this consumer's principal."""
+    if args.protocol == "PLAINTEXT":
+        return {}
+    found: dict[str, Any] = {
+        "security_protocol": args.protocol,
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_plain_username": args.user,
+        "sasl_plain_password": args.password,
+    }
+    if args.protocol == "SASL_SSL":
+        found["ssl_context"] = create_ssl_context(cafile=args.cafile or None)
+    return found
+
+
+async def partitions(bootstrap: str, names: list[str], auth: dict[str, Any]) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **auth)
     await admin.start()
     try:
         described = await admin.describe_topics(names)
@@ -142,10 +164,11 @@ async def partitions(bootstrap: str, names: list[str]) -> list[TopicPartition]:
 async def run(args: argparse.Namespace) -> None:
     state = Path(args.state) if args.state else None
     rollup = Rollup.load(state)
-    consumer = AIOKafkaConsumer(bootstrap_servers=args.bootstrap, enable_auto_commit=False)
+    auth = security(args)
+    consumer = AIOKafkaConsumer(bootstrap_servers=args.bootstrap, enable_auto_commit=False, **auth)
     await consumer.start()
     try:
-        tps = await partitions(args.bootstrap, [args.prefix + t for t in TOPICS])
+        tps = await partitions(args.bootstrap, [args.prefix + t for t in TOPICS], auth)
         consumer.assign(tps)
         for tp in tps:  # resume where the state file says, or from the beginning
             offset = rollup.offsets.get(f"{tp.topic}|{tp.partition}")
@@ -178,6 +201,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Per-province, per-day roll-up of Waspada alert events")
     parser.add_argument("--bootstrap", default=os.environ.get("WASPADA_KAFKA_BOOTSTRAP", "127.0.0.1:19092"))
     parser.add_argument("--prefix", default=os.environ.get("WASPADA_TOPIC_PREFIX", ""), help="topic prefix")
+    parser.add_argument(
+        "--protocol",
+        choices=("SASL_PLAINTEXT", "SASL_SSL", "PLAINTEXT"),
+        default=os.environ.get("KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT"),
+        help="SASL_PLAINTEXT on the local stack's loopback listener, SASL_SSL elsewhere",
+    )
+    parser.add_argument("--user", default=os.environ.get("KAFKA_SASL_USERNAME", "national-reader"))
+    parser.add_argument("--password", default=os.environ.get("KAFKA_SASL_PASSWORD", "demo-national-reader"))
+    parser.add_argument("--cafile", default=os.environ.get("KAFKA_SSL_CAFILE", ""), help="CA of the brokers")
     parser.add_argument("--state", help="JSON file keeping the roll-up and the offsets applied")
     parser.add_argument("--once", action="store_true", help="read up to the current end, print, exit")
     parser.add_argument("--every", type=float, default=10.0, help="seconds between printed tables")

@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from waspada_shared.kafka import env_security
+
 DATA = Path(__file__).parent / "data"
 T = TypeVar("T")
 
@@ -32,6 +34,16 @@ class Stack:
     database_url: str = os.environ.get("WASPADA_DATABASE_URL", "postgresql://waspada@127.0.0.1:15432/waspada")
     kafka_bootstrap: str = os.environ.get("WASPADA_KAFKA_BOOTSTRAP", "127.0.0.1:19092")
     topic_prefix: str = os.environ.get("WASPADA_TOPIC_PREFIX", "")
+
+    @property
+    def kafka_security(self) -> dict[str, Any]:
+        """SASL (and TLS) arguments of the tests' Kafka principal: env.sh's super user on the local stack."""
+        return env_security()
+
+    @property
+    def kafka(self) -> dict[str, Any]:
+        """aiokafka connection arguments: the bootstrap servers and the tests' credentials."""
+        return {"bootstrap_servers": self.kafka_bootstrap, **self.kafka_security}
 
 
 def load_jsonl(name: str) -> list[dict[str, Any]]:
@@ -95,7 +107,7 @@ async def read_topic(
 ) -> list[tuple[str | None, dict[str, Any], dict[str, str]]]:
     """Read `topic` from the beginning until `count` records match; returns (key, value, headers)."""
     name = stack.topic_prefix + topic
-    consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka_bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(enable_auto_commit=False, **stack.kafka)
     await consumer.start()
     found: list[tuple[str | None, dict[str, Any], dict[str, str]]] = []
     try:

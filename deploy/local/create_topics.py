@@ -5,7 +5,11 @@ Run by deploy/local/stack.sh right after Kafka opens its port, so it also serves
 every topic has a leader, or the timeout expires.
 
 Topic names come from ``waspada_shared.topics.ALL_TOPICS`` (names without prefix) when that
-module exists, else from the list below; ``WASPADA_TOPIC_PREFIX`` is prepended.
+module exists, else from the list below; ``WASPADA_TOPIC_PREFIX`` is prepended. The submission
+topics of each scope (``reports.submitted.v1.<province>``, SPEC §8) come from the same module and
+have one partition each: their records are all keyed by the one province.
+
+Connects with the ``WASPADA_KAFKA_*`` security settings (deploy/local/env.sh: the super user).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import asyncio
 import os
 import sys
 import time
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
@@ -30,16 +35,28 @@ FALLBACK_TOPICS = [
 TOPIC_ALREADY_EXISTS = 36  # Kafka protocol error code
 
 
-def topic_names() -> tuple[list[str], str]:
-    """(prefixed names, where the list came from)."""
+def topic_names() -> tuple[list[str], list[str], str]:
+    """(prefixed names, prefixed per-scope submission topics, where the lists came from)."""
+    prefix = os.environ.get("WASPADA_TOPIC_PREFIX", "")
     try:
         from waspada_shared import topics  # type: ignore[attr-defined,unused-ignore]
+        from waspada_shared.regions import reference
 
-        base, source = list(topics.ALL_TOPICS), "waspada_shared.topics"
+        t = topics.Topics(prefix)
+        scoped = t.submission_topics(reference().provinces)[1:]
+        return t.all(), scoped, "waspada_shared.topics"
     except (ImportError, AttributeError):
-        base, source = FALLBACK_TOPICS, "built-in list"
-    prefix = os.environ.get("WASPADA_TOPIC_PREFIX", "")
-    return [prefix + name for name in base], source
+        return [prefix + name for name in FALLBACK_TOPICS], [], "built-in list"
+
+
+def security() -> dict[str, Any]:
+    """The client's SASL/TLS arguments from WASPADA_KAFKA_* (none: PLAINTEXT)."""
+    try:
+        from waspada_shared.kafka import client_security
+        from waspada_shared.settings import ServiceSettings
+    except ImportError:
+        return {}
+    return client_security(ServiceSettings())
 
 
 def _errors(response: object) -> list[tuple[str, int, str | None]]:
@@ -52,17 +69,19 @@ def _errors(response: object) -> list[tuple[str, int, str | None]]:
     return out
 
 
-async def ensure_topics(bootstrap: str, names: list[str], partitions: int, deadline: float) -> None:
+async def ensure_topics(bootstrap: str, wanted: dict[str, int], deadline: float) -> None:
+    """Create every missing topic of `wanted` (name -> partitions); return once all have leaders."""
+    names = list(wanted)
     last_error: Exception | None = None
     while time.monotonic() < deadline:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000, **security())
         try:
             await admin.start()
             existing = set(await admin.list_topics())
             missing = [n for n in names if n not in existing]
             if missing:
                 response = await admin.create_topics(
-                    [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in missing]
+                    [NewTopic(n, num_partitions=wanted[n], replication_factor=1) for n in missing]
                 )
                 for name, code, message in _errors(response):
                     if code not in (0, TOPIC_ALREADY_EXISTS):
@@ -92,13 +111,14 @@ def main() -> int:
     parser.add_argument("--partitions", type=int, default=4)
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds")
     args = parser.parse_args()
-    names, source = topic_names()
+    names, scoped, source = topic_names()
+    wanted = {n: args.partitions for n in names} | dict.fromkeys(scoped, 1)
     try:
-        asyncio.run(ensure_topics(args.bootstrap, names, args.partitions, time.monotonic() + args.timeout))
+        asyncio.run(ensure_topics(args.bootstrap, wanted, time.monotonic() + args.timeout))
     except TimeoutError as exc:
         print(f"create_topics: {exc}", file=sys.stderr)
         return 1
-    print(f"topics ready ({source}): {', '.join(names)}")
+    print(f"topics ready ({source}): {', '.join(names)}, and {len(scoped)} per-scope submission topics")
     return 0
 
 

@@ -326,6 +326,48 @@ kafka_java() {  # short-lived Kafka tools; same logging config so stdout stays c
   "$(java_bin)" -Xmx256m -Dlog4j.configuration="file:$KAFKA_LOG4J" -cp "$KAFKA_LIB/*" "$@"
 }
 
+kafka_tls_material() {  # KAFKA_TLS=1: a local CA and the broker's PEM keystore, generated once
+  local dir="$KAFKA_TLS_DIR"
+  [[ -s "$dir/ca.pem" && -s "$dir/broker.pem" ]] && return 0
+  command -v openssl >/dev/null || die "kafka: KAFKA_TLS=1 needs openssl"
+  say "kafka: generating a local CA and broker certificate in ${dir#"$ROOT"/} (KAFKA_TLS=1)"
+  mkdir -p "$dir"; chmod 0700 "$dir"
+  ( cd "$dir" &&
+    openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj "/CN=Waspada local Kafka CA" \
+        -keyout ca.key -out ca.pem &&
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=$WASPADA_HOST" -keyout broker.key -out broker.csr &&
+    printf 'subjectAltName=IP:%s,DNS:localhost\n' "$WASPADA_HOST" >broker.ext &&
+    openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 825 \
+        -extfile broker.ext -out broker.crt &&
+    openssl pkcs8 -topk8 -nocrypt -in broker.key -out broker.pk8 &&
+    cat broker.pk8 broker.crt >broker.pem && rm -f broker.csr broker.ext broker.pk8 ca.srl
+  ) >>"$LOGDIR/kafka.log" 2>&1 || die "kafka: generating the TLS material failed (see $LOGDIR/kafka.log)"
+  chmod 0600 "$dir"/*.key "$dir/broker.pem"
+}
+
+render_kafka_config() {
+  local protocol=SASL_PLAINTEXT
+  [[ "$KAFKA_TLS" == 1 ]] && protocol=SASL_SSL
+  sed -e "s|@KAFKA_DATA_DIR@|$KAFKA_DATA|g" -e "s|@KAFKA_HOST@|$WASPADA_HOST|g" \
+      -e "s|@KAFKA_PORT@|$KAFKA_PORT|g" -e "s|@KAFKA_CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
+      -e "s|@KAFKA_CLIENT_PROTOCOL@|$protocol|g" -e "s|@KAFKA_ADMIN_USER@|$KAFKA_ADMIN_USER|g" \
+      -e "s|@KAFKA_ADMIN_PASSWORD@|$KAFKA_ADMIN_PASSWORD|g" \
+      -e "s|@KAFKA_CONTROLLER_PASSWORD@|$KAFKA_CONTROLLER_PASSWORD|g" \
+      "$ROOT/deploy/kafka/server.properties.tmpl" >"$KAFKA_HOME/server.properties"
+  if [[ "$KAFKA_TLS" == 1 ]]; then
+    kafka_tls_material
+    cat >>"$KAFKA_HOME/server.properties" <<EOF
+
+# KAFKA_TLS=1 (stack.sh): the CLIENT listener speaks TLS with a certificate of the local CA.
+listener.name.client.ssl.keystore.type=PEM
+listener.name.client.ssl.keystore.location=$KAFKA_TLS_DIR/broker.pem
+listener.name.client.ssl.truststore.type=PEM
+listener.name.client.ssl.truststore.location=$KAFKA_TLS_DIR/ca.pem
+EOF
+  fi
+  chmod 0600 "$KAFKA_HOME/server.properties"   # holds the super user's and the controller's passwords
+}
+
 start_kafka() {
   [[ -f "$KAFKA_LIB/.pom.sha256" ]] || die "Kafka jars missing; run stack.sh setup"
   mkdir -p "$KAFKA_DATA"
@@ -336,13 +378,20 @@ start_kafka() {
     [[ -n "$id" ]] || die "kafka: StorageTool random-uuid printed no id"
     echo "$id" >"$KAFKA_HOME/cluster.id"
   fi
-  sed -e "s|@KAFKA_DATA_DIR@|$KAFKA_DATA|g" -e "s|@KAFKA_HOST@|$WASPADA_HOST|g" \
-      -e "s|@KAFKA_PORT@|$KAFKA_PORT|g" -e "s|@KAFKA_CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
-      "$ROOT/deploy/kafka/server.properties.tmpl" >"$KAFKA_HOME/server.properties"
+  render_kafka_config
+  # A data dir formatted before the listener required SCRAM (the PLAINTEXT stack before issue 13) holds
+  # no super user's credential, so nothing could administer it. Local Kafka data is derived (PostgreSQL
+  # is the record, docs/operations.md): it is formatted afresh and the services re-create what they need.
+  if [[ -f "$KAFKA_DATA/meta.properties" && ! -f "$KAFKA_DATA/.waspada-scram" ]]; then
+    say "kafka: ${KAFKA_DATA#"$ROOT"/} predates SASL/SCRAM (PLAINTEXT listener); re-formatting it (local topics and offsets are dropped; PostgreSQL keeps every report, assessment and alert; 'make clean' first for an entirely fresh stack)"
+    rm -rf "$KAFKA_DATA"; mkdir -p "$KAFKA_DATA"
+  fi
   if [[ ! -f "$KAFKA_DATA/meta.properties" ]]; then
     kafka_java kafka.tools.StorageTool format -t "$(cat "$KAFKA_HOME/cluster.id")" \
-        -c "$KAFKA_HOME/server.properties" --ignore-formatted >>"$LOGDIR/kafka.log" 2>&1 \
-      || fail_not_ready kafka "storage format failed"
+        -c "$KAFKA_HOME/server.properties" --ignore-formatted \
+        --add-scram "SCRAM-SHA-512=[name=$KAFKA_ADMIN_USER,password=$KAFKA_ADMIN_PASSWORD]" \
+        >>"$LOGDIR/kafka.log" 2>&1 || fail_not_ready kafka "storage format failed"
+    echo "super user $KAFKA_ADMIN_USER bootstrapped by stack.sh at format time" >"$KAFKA_DATA/.waspada-scram"
   fi
   ensure_port_free kafka "$KAFKA_PORT"
   ensure_port_free kafka "$KAFKA_CONTROLLER_PORT"
@@ -352,10 +401,13 @@ start_kafka() {
       -cp "$KAFKA_LIB/*" kafka.Kafka "$KAFKA_HOME/server.properties"
   local pid t0=$SECONDS; pid="$(cat "$RUN/kafka.pid")"
   wait_ready kafka "$pid" "$READY_TIMEOUT"
-  # The port opens before the controller has elected itself; the admin client retries.
+  # The port opens before the controller has elected itself; the admin client retries. Both scripts
+  # connect as the super user (env.sh) and are idempotent.
   local left=$((READY_TIMEOUT - (SECONDS - t0))); ((left > 5)) || left=5
   "$WASPADA_PYTHON" "$HERE/create_topics.py" --bootstrap "$WASPADA_KAFKA_BOOTSTRAP" --timeout "$left" \
     || fail_not_ready kafka "topic creation failed"
+  "$WASPADA_PYTHON" "$HERE/kafka_auth.py" --bootstrap "$WASPADA_KAFKA_BOOTSTRAP" sync \
+    || fail_not_ready kafka "creating the Kafka principals and ACLs failed"
 }
 
 pg_as() {  # run a PostgreSQL binary as the unprivileged user (exec, no extra process)
@@ -501,6 +553,13 @@ start_service() {  # start_service NAME MODULE
   # Services default to these ports themselves; passing them keeps env.sh the one source.
   # (The demo receiver is not a ServiceSettings service and reads WASPADA_RECEIVER_PORT.)
   local -x WASPADA_HTTP_HOST="$WASPADA_HOST" WASPADA_HTTP_PORT="$port"
+  # Each Kafka client service is its own principal (waspada_shared.kafka_access); the others get no
+  # Kafka credentials at all (env.sh's are the super user's, for the tooling).
+  case "$name" in
+    intake|scoring|notify)
+      local -x WASPADA_KAFKA_SASL_USERNAME="waspada-$name" WASPADA_KAFKA_SASL_PASSWORD="demo-waspada-$name" ;;
+    *) local -x WASPADA_KAFKA_SASL_USERNAME="" WASPADA_KAFKA_SASL_PASSWORD="" ;;
+  esac
   [[ $name == receiver ]] && local -x WASPADA_RECEIVER_PORT="$port"
   spawn "$name" "${cmd[@]}"
   local pid; pid="$(cat "$RUN/$name.pid")"
@@ -630,7 +689,7 @@ cmd_clean() {
   cmd_down
   say "clean: removing data, logs and pid files under ${LOCAL#"$ROOT"/}"
   rm -rf "$LOCAL/postgres" "$LOCAL/prometheus" "$KAFKA_DATA" "$KAFKA_HOME/cluster.id" \
-         "$KAFKA_HOME/server.properties" "$LOGDIR" "$RUN" "$LOCAL/receiver"
+         "$KAFKA_HOME/server.properties" "$KAFKA_TLS_DIR" "$LOGDIR" "$RUN" "$LOCAL/receiver"
   if [[ "${1:-}" == --all ]]; then
     say "clean: also removing Kafka jars and .venv"
     rm -rf "$LOCAL" "$WASPADA_VENV"

@@ -28,16 +28,30 @@ log = get_logger(__name__)
 
 
 def client_security(settings: ServiceSettings) -> dict[str, Any]:
-    """aiokafka's connection arguments for the deployment's Kafka security; none for PLAINTEXT."""
+    """aiokafka's connection arguments for the deployment's Kafka security; none for PLAINTEXT.
+
+    SASL_PLAINTEXT (the local stack: loopback only) authenticates without TLS; SASL_SSL verifies the
+    brokers against `kafka_ssl_cafile` (or the system's CAs) and authenticates over TLS.
+    """
     if settings.kafka_security_protocol == "PLAINTEXT":
         return {}
-    return {
-        "security_protocol": "SASL_SSL",
+    found: dict[str, Any] = {
+        "security_protocol": settings.kafka_security_protocol,
         "sasl_mechanism": settings.kafka_sasl_mechanism,
         "sasl_plain_username": settings.kafka_sasl_username,
         "sasl_plain_password": settings.kafka_sasl_password.get_secret_value(),
-        "ssl_context": create_ssl_context(cafile=settings.kafka_ssl_cafile or None),
     }
+    if settings.kafka_security_protocol == "SASL_SSL":
+        found["ssl_context"] = create_ssl_context(cafile=settings.kafka_ssl_cafile or None)
+    return found
+
+
+def env_security() -> dict[str, Any]:
+    """`client_security` for tools, tests and scripts: the WASPADA_KAFKA_* settings of their environment.
+
+    On the local stack deploy/local/env.sh exports the super user's demo credentials for them.
+    """
+    return client_security(ServiceSettings())
 
 
 def _broker_security(settings: ServiceSettings) -> SASLScram512 | None:
@@ -46,7 +60,10 @@ def _broker_security(settings: ServiceSettings) -> SASLScram512 | None:
     if not found:
         return None
     return SASLScram512(
-        found["sasl_plain_username"], found["sasl_plain_password"], ssl_context=found["ssl_context"]
+        found["sasl_plain_username"],
+        found["sasl_plain_password"],
+        ssl_context=found.get("ssl_context"),
+        use_ssl=found["security_protocol"] == "SASL_SSL",
     )
 
 
@@ -285,7 +302,7 @@ def parse_with_records(recs: Iterable[Any], model: type[M], what: str) -> list[t
 
 def batch_subscriber(
     broker: KafkaBroker,
-    topic: str,
+    topic: str | Sequence[str],
     *,
     group_id: str,
     batch: int,
@@ -297,10 +314,11 @@ def batch_subscriber(
 
     Offsets are committed only after the handler returned; on an exception (database down) the
     consumer seeks back and the batch is redelivered (NACK_ON_ERROR), so nothing unstored is committed.
-    Handlers are idempotent, so redeliveries change nothing.
+    Handlers are idempotent, so redeliveries change nothing. Several topics make one consumer (one group
+    member) of them all; each record says which topic it came on.
     """
     decorator = broker.subscriber(
-        topic,
+        *([topic] if isinstance(topic, str) else topic),
         group_id=group_id,
         batch=True,
         max_records=batch,

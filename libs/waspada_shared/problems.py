@@ -58,6 +58,7 @@ _ID_MESSAGES: dict[str, str] = {
     "json_type": "JSON tidak sah",
     "too_large": "terlalu besar",
     "forbidden": "di luar wewenang kunci ini",
+    "out_of_scope": "provinsi di luar cakupan topik pengiriman ini",
     "conflict": "report_id sudah dipakai untuk isi yang berbeda (pertama diterima {received_at})",
 }
 _ID_FALLBACK = "nilai tidak sah"

@@ -20,15 +20,20 @@ class ServiceSettings(BaseSettings):
         "production", description="`local` enables demo keys and the demo webhook receiver"
     )
     kafka_bootstrap: str = Field("127.0.0.1:19092", description="Kafka bootstrap servers, comma-separated")
-    # Kafka security: PLAINTEXT for the local stack and compose; SASL_SSL with SCRAM-SHA-512 on Kubernetes,
-    # where every service is its own Strimzi KafkaUser (deploy/k8s/base/kafka.yaml, docs/security.md).
-    kafka_security_protocol: Literal["PLAINTEXT", "SASL_SSL"] = Field(
-        "PLAINTEXT", description="PLAINTEXT, or SASL_SSL (TLS + SASL with kafka_sasl_mechanism)"
+    # Kafka security: SASL_PLAINTEXT with SCRAM-SHA-512 on the local stack (deploy/local/env.sh, the local
+    # profile's demo principals), SASL_SSL on Kubernetes, where every service is its own Strimzi KafkaUser
+    # (deploy/k8s/base/kafka-users.yaml); PLAINTEXT only for a broker without authentication (compose).
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT",
+        description="PLAINTEXT; SASL_PLAINTEXT (SASL with kafka_sasl_mechanism, no TLS: loopback only); "
+        "or SASL_SSL (TLS + SASL)",
     )
     kafka_sasl_mechanism: Literal["SCRAM-SHA-512"] = Field("SCRAM-SHA-512", description="SASL mechanism")
     kafka_sasl_username: str = Field("", description="SASL user (the service's KafkaUser)")
     kafka_sasl_password: SecretStr = Field(SecretStr(""), description="SASL password")
-    kafka_ssl_cafile: str = Field("", description="CA bundle verifying the brokers; empty: the system's")
+    kafka_ssl_cafile: str = Field(
+        "", description="CA bundle verifying the brokers (SASL_SSL); empty: the system's"
+    )
     database_url: str = Field("postgresql://waspada@127.0.0.1:15432/waspada", description="PostgreSQL DSN")
     topic_prefix: str = Field("", description="Prefix for every topic name")
     http_host: str = Field("127.0.0.1", description="Address the HTTP server binds to")

@@ -33,7 +33,7 @@ async def stack_sh(*args: str) -> None:
 
 
 async def offsets(stack: Stack, topic: str) -> dict[TopicPartition, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka_bootstrap)
+    consumer = AIOKafkaConsumer(**stack.kafka)
     await consumer.start()
     try:
         name = stack.topic_prefix + topic
@@ -48,7 +48,7 @@ async def values_between(
     stack: Stack, start: dict[TopicPartition, int], topic: str
 ) -> list[dict[str, object]]:
     end = await offsets(stack, topic)
-    consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka_bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**stack.kafka, enable_auto_commit=False)
     await consumer.start()
     out = []
     try:

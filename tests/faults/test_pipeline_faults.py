@@ -79,7 +79,7 @@ async def test_scoring_killed_mid_batch_loses_nothing_and_counts_nothing_twice(
     tag = unique("kill-scoring")
     reports = [_report(i, base + timedelta(seconds=1), tag) for i in range(1, 6001)]
     ids = [r["report_id"] for r in reports]
-    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap, linger_ms=5, acks="all")
+    producer = AIOKafkaProducer(**stack.kafka, linger_ms=5, acks="all")
     await producer.start()
     try:
         futures = [

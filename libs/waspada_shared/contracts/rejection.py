@@ -20,7 +20,10 @@ class RejectedReport(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    reason: str = Field(description="invalid, conflict, too_large, not_json")
+    reason: str = Field(
+        description="invalid, conflict, too_large, not_json, or out_of_scope (a valid report of another "
+        "province than the scope of the submission topic it came on; the error names region.province)"
+    )
     errors: list[FieldError]
     original: str = Field(description="The input as received (reporter fields removed when parseable)")
     source_topic: str

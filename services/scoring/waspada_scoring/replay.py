@@ -33,6 +33,7 @@ from waspada_scoring.configfiles import load_model
 from waspada_scoring.domain.config import Model
 from waspada_scoring.settings import ScoringSettings
 from waspada_shared.db import apply_migrations, create_pool
+from waspada_shared.kafka import client_security
 from waspada_shared.levels import Level
 
 SCHEMA_PREFIX = "scoring_replay_"
@@ -145,7 +146,9 @@ async def replay(settings: ScoringSettings, opts: ReplayOptions, pool: asyncpg.P
     pipeline = ScoringPipeline(pool, None, settings.topics, opts.model, ScoringStore(opts.schema))
     result = ReplayResult(schema=opts.schema, model_version=opts.model.version)
     topic = settings.topics.accepted
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, **client_security(settings)
+    )
     await consumer.start()
     started = time.perf_counter()
     try:

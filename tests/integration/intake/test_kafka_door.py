@@ -20,7 +20,7 @@ PHONE = "+62 813-5550-" + unique("x")[-4:]
 
 async def produce(stack: Stack, records: list[tuple[bytes, bytes | None]]) -> list[tuple[int, int]]:
     """Send (key, value) records in order; returns their (partition, offset)."""
-    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap, acks="all")
+    producer = AIOKafkaProducer(**stack.kafka, acks="all")
     await producer.start()
     try:
         out = []

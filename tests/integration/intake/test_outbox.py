@@ -52,7 +52,7 @@ PARTITIONS = 2  # of the test's own topic
 
 async def topic_values(stack: Stack, topic: str) -> list[dict[str, object]]:
     """Every record on `topic` (a test-owned topic of PARTITIONS partitions, so all of them)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka_bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**stack.kafka, enable_auto_commit=False)
     await consumer.start()
     try:
         tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
@@ -72,7 +72,7 @@ async def topic_values(stack: Stack, topic: str) -> list[dict[str, object]]:
 async def test_topic(stack: Stack) -> AsyncIterator[str]:
     """A topic of this test's own (deleted afterwards)."""
     name = f"{stack.topic_prefix}test.{unique('outbox')}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**stack.kafka)
     await admin.start()
     try:
         await admin.create_topics([NewTopic(name, num_partitions=PARTITIONS, replication_factor=1)])
@@ -117,13 +117,13 @@ async def test_reports_wait_in_the_outbox_while_kafka_is_unreachable_then_publis
 
         # Kafka is back: a working relay publishes every row exactly once (through the service's
         # direct producer, and through a FastStream broker, which works as a publisher too).
-        producer = DirectProducer(stack.kafka_bootstrap, "test-up")
+        producer = DirectProducer(stack.kafka_bootstrap, "test-up", security=stack.kafka_security)
         try:
             relay = OutboxRelay(pool, producer.publish, batch=5)
             assert await relay.relay_once() == 5
         finally:
             await producer.stop()
-        up = make_broker(ServiceSettings.model_construct(kafka_bootstrap=stack.kafka_bootstrap), "test-up")
+        up = make_broker(ServiceSettings(kafka_bootstrap=stack.kafka_bootstrap), "test-up")
         await up.start()
         try:
             relay = OutboxRelay(pool, lambda messages: publish_all(up, messages))

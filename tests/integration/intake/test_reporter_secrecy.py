@@ -36,7 +36,7 @@ SCANNED = [t for t in TOPICS if t != "reports.submitted.v1"]  # the input topic 
 
 
 async def end_offsets(stack: Stack) -> dict[TopicPartition, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka_bootstrap)
+    consumer = AIOKafkaConsumer(**stack.kafka)
     await consumer.start()
     try:
         tps = []
@@ -55,7 +55,7 @@ async def end_offsets(stack: Stack) -> dict[TopicPartition, int]:
 async def records_since(stack: Stack, start: dict[TopicPartition, int]) -> list[bytes]:
     """Every record (key and value bytes) written to the scanned topics since `start`."""
     end = await end_offsets(stack)
-    consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka_bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**stack.kafka, enable_auto_commit=False)
     await consumer.start()
     out: list[bytes] = []
     try:
@@ -140,7 +140,7 @@ async def test_planted_reporter_appears_nowhere_but_the_admin_endpoint(
 
     # Through Kafka: valid, invalid, unparseable.
     via_kafka = make_report(reporter=reporter)
-    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap, acks="all")
+    producer = AIOKafkaProducer(**stack.kafka, acks="all")
     await producer.start()
     try:
         submitted = stack.topic_prefix + "reports.submitted.v1"

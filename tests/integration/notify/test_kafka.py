@@ -30,7 +30,7 @@ async def prefixed(stack: Stack) -> AsyncIterator[Stack]:
     """Topics of our own (a unique prefix), created for the test and deleted after."""
     prefix = f"notify-it-{uuid.uuid4().hex[:8]}."
     names = [prefix + t for t in ALL_TOPICS]
-    admin = AIOKafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**stack.kafka)
     await admin.start()
     try:
         await admin.create_topics([NewTopic(n, num_partitions=1, replication_factor=1) for n in names])

@@ -24,7 +24,7 @@ BATCH = 10
 
 
 async def _admin(stack: Stack, create: str | None = None, delete: str | None = None) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**stack.kafka)
     await admin.start()
     try:
         if create:
@@ -38,7 +38,7 @@ async def _admin(stack: Stack, create: str | None = None, delete: str | None = N
 async def test_lag_counts_the_records_a_held_batch_leaves_unprocessed(stack: Stack) -> None:
     topic, group = unique("obs-lag"), unique("obs-lag-group")
     await _admin(stack, create=topic)
-    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap)
+    producer = AIOKafkaProducer(**stack.kafka)
     await producer.start()
     try:
         for i in range(RECORDS):

@@ -22,6 +22,7 @@ from waspada_scoring.domain.config import Model
 from waspada_scoring.replay import ReplayOptions, format_result, replay
 from waspada_scoring.settings import ScoringSettings
 from waspada_shared.db import create_pool
+from waspada_shared.kafka import client_security
 from waspada_shared.topics import RISK_ASSESSED, headers
 
 pytestmark = pytest.mark.stack
@@ -41,7 +42,7 @@ async def isolated(stack: Stack) -> AsyncIterator[ScoringSettings]:
         db_pool_max=3,
     )
     topics = [settings.topics.accepted, settings.topics.assessed]
-    admin = AIOKafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**stack.kafka)
     await admin.start()
     await admin.create_topics([NewTopic(t, 4, 1) for t in topics])
     try:
@@ -60,7 +61,9 @@ async def isolated(stack: Stack) -> AsyncIterator[ScoringSettings]:
 
 
 async def _produce(settings: ScoringSettings, reports: list[dict[str, object]]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap, acks="all", **client_security(settings)
+    )
     await producer.start()
     try:
         for r in reports:

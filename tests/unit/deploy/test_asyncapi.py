@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from waspada_shared.regions import reference
 from waspada_shared.topics import ALL_TOPICS
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -45,7 +46,8 @@ def test_every_topic_of_the_spec_is_documented_with_its_producer_or_consumer() -
     doc = document()
     assert doc["asyncapi"].startswith("3.")
     addresses = {c["address"] for c in doc["channels"].values()}
-    assert addresses == set(ALL_TOPICS)
+    # and the per-scope submission topics (SPEC §8) as one channel with the province as its parameter
+    assert addresses == set(ALL_TOPICS) | {"reports.submitted.v1.{province}"}
     actions = {
         (doc["channels"][op["channel"]["$ref"].rsplit("/", 1)[-1]]["address"], op["action"])
         for op in doc["operations"].values()
@@ -59,7 +61,12 @@ def test_every_topic_of_the_spec_is_documented_with_its_producer_or_consumer() -
         "alerts.national.v1",
     ):
         assert (topic, "send") in actions, topic
-    for topic in ("reports.submitted.v1", "reports.accepted.v1", "risk.assessed.v1"):
+    for topic in (
+        "reports.submitted.v1",
+        "reports.submitted.v1.{province}",
+        "reports.accepted.v1",
+        "risk.assessed.v1",
+    ):
         assert (topic, "receive") in actions, topic
 
 
@@ -118,15 +125,20 @@ def test_component_keys_match_the_specifications_pattern() -> None:
 
 def test_one_channel_per_topic_with_the_production_partitions_and_replicas() -> None:
     doc = document()
-    assert sorted(c["address"] for c in doc["channels"].values()) == sorted(ALL_TOPICS)
+    scoped = "reports.submitted.v1.{province}"
+    assert sorted(c["address"] for c in doc["channels"].values()) == sorted([*ALL_TOPICS, scoped])
     topics = {
         d["spec"]["topicName"]: d["spec"]
-        for d in yaml.safe_load_all((ROOT / "deploy" / "k8s" / "base" / "topics.yaml").read_text())
+        for name in ("topics.yaml", "submission-topics.yaml")
+        for d in yaml.safe_load_all((ROOT / "deploy" / "k8s" / "base" / name).read_text())
         if d
     }
     for channel in doc["channels"].values():
         binding = channel["bindings"]["kafka"]
-        spec = topics[channel["address"]]
+        address = channel["address"]
+        if address == scoped:
+            assert set(channel["parameters"]["province"]["enum"]) == set(reference().provinces)
+        spec = topics[address.replace("{province}", "11")]
         assert (binding["partitions"], binding["replicas"]) == (spec["partitions"], spec["replicas"])
 
 
@@ -138,7 +150,7 @@ def test_every_consumer_group_is_an_operation_binding() -> None:
         if op["action"] == "receive"
     }
     expected = {
-        (topic.name.replace(".", "-"), sub.group_id)
+        (generator()._key(generator()._channel_of(topic.name)), sub.group_id)
         for broker in generator().brokers().values()
         for sub in broker.subscribers
         for topic in sub.topics

@@ -23,7 +23,9 @@ import pytest
 import yaml
 
 from tests.unit.deploy.test_asyncapi import generator
-from waspada_shared.topics import ALL_TOPICS
+from waspada_shared.kafka_access import Acl, local_principals, service_principals
+from waspada_shared.regions import reference
+from waspada_shared.topics import ALL_TOPICS, Topics
 
 ROOT = Path(__file__).resolve().parents[3]
 K8S = ROOT / "deploy" / "k8s"
@@ -209,26 +211,57 @@ def test_kafka_is_tls_and_scram_with_split_pools_and_per_service_acls(overlay: s
     }
     users = of_kind(overlay, "KafkaUser")
     assert "waspada-console" not in users  # the console speaks only HTTP to intake and notify
+    defined = {p.user: p for p in service_principals(Topics())}
     for service in CONSUMERS:
         acls = users[f"waspada-{service}"]["spec"]["authorization"]["acls"]
-        reads = {
-            a["resource"]["name"]
-            for a in acls
-            if a["resource"]["type"] == "topic" and "Read" in a["operations"]
-        }
-        writes = {
-            a["resource"]["name"]
-            for a in acls
-            if a["resource"]["type"] == "topic" and "Write" in a["operations"]
-        }
-        acl_groups = {a["resource"]["name"] for a in acls if a["resource"]["type"] == "group"}
-        assert reads == consumed_topics()[service], service
+        # The KafkaUser grants exactly what the one definition (waspada_shared.kafka_access) grants ...
+        assert {as_acl(a) for a in acls} == set(defined[f"waspada-{service}"].acls), service
+        # ... and that is what the service's registered subscribers and its publications need.
+        principal = defined[f"waspada-{service}"]
+        for topic in consumed_topics()[service]:
+            assert principal.allows("Read", "topic", topic), (service, topic)
+        for topic in generator().PUBLISHES[service]:
+            assert principal.allows("Write", "topic", topic), (service, topic)
+        for group in groups[service]:
+            assert principal.allows("Read", "group", str(group)), (service, group)
+        reads = {a.name for a in principal.acls if a.resource_type == "topic" and "Read" in a.operations}
+        writes = {a.name for a in principal.acls if a.resource_type == "topic" and "Write" in a.operations}
         assert writes == set(generator().PUBLISHES[service]), service
-        assert acl_groups == groups[service], service
+        assert all(any(t.startswith(r) for t in consumed_topics()[service]) for r in reads), service
+        assert {a.name for a in principal.acls if a.resource_type == "group"} == groups[service], service
         (container,) = of_kind(overlay, "Deployment")[service]["spec"]["template"]["spec"]["containers"]
         env = {e["name"]: e for e in container["env"]}
         assert env["WASPADA_KAFKA_SASL_USERNAME"]["value"] == f"waspada-{service}"
         assert env["WASPADA_KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == f"waspada-{service}"
+
+
+def as_acl(entry: dict[str, Any]) -> Acl:
+    r = entry["resource"]
+    return Acl(r["type"], r["name"], r.get("patternType", "literal"), tuple(entry["operations"]))
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_agencies_and_the_national_reader_are_kafka_users_with_the_local_profiles_acls(overlay: str) -> None:
+    users = of_kind(overlay, "KafkaUser")
+    topics = Topics()
+    provinces = sorted(reference().provinces)
+    expected = {p.user: p for p in local_principals(topics, provinces) if p.kind != "service"}
+    assert {n for n, u in users.items() if not n.startswith("waspada-")} == set(expected)
+    for name, principal in expected.items():
+        assert users[name]["spec"]["authentication"]["type"] == "scram-sha-512"
+        acls = {as_acl(a) for a in users[name]["spec"]["authorization"]["acls"]}
+        assert acls == set(principal.acls), name
+    # every scope's submission topic exists, configured like the national door (base: one partition)
+    specs = {t["spec"]["topicName"]: t["spec"] for t in of_kind(overlay, "KafkaTopic").values()}
+    for topic in topics.submission_topics(provinces)[1:]:
+        assert 1 <= specs[topic]["partitions"] <= specs[topics.submitted]["partitions"]
+        assert specs[topic]["config"] == specs[topics.submitted]["config"]
+    assert (
+        subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "gen_kafka_access.py"), "--check"], check=False
+        ).returncode
+        == 0
+    ), "deploy/k8s/base/{submission-topics,kafka-clients}.yaml are stale"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -265,7 +298,8 @@ def test_config_points_at_the_strimzi_bootstrap_service(overlay: str) -> None:
 def test_topics_are_the_spec_topics_and_belong_to_the_cluster(overlay: str) -> None:
     (kafka,) = of_kind(overlay, "Kafka").values()
     topics = of_kind(overlay, "KafkaTopic").values()
-    assert sorted(t["spec"]["topicName"] for t in topics) == sorted(ALL_TOPICS)
+    scoped = Topics().submission_topics(reference().provinces)[1:]  # SPEC §8: one per province's scope
+    assert sorted(t["spec"]["topicName"] for t in topics) == sorted([*ALL_TOPICS, *scoped])
     pools = of_kind(overlay, "KafkaNodePool").values()
     brokers = sum(p["spec"]["replicas"] for p in pools if "broker" in p["spec"]["roles"])
     for t in [*topics, *pools]:
@@ -295,7 +329,10 @@ def test_autoscaling_is_bounded_by_the_partitions_of_the_consumed_topics(overlay
         assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
         topics = consumed_topics()[name]
         assert topics, f"{name} consumes nothing?"
-        bound = min(partitions[t] for t in topics)
+        # A subscriber of several topics (intake's submission doors) is one consumer group, whose members
+        # share all its topics' partitions (aiokafka's default round-robin assignment).
+        subscribers = [{t.name for t in sub.topics} for sub in generator().brokers()[name].subscribers]
+        bound = min(sum(partitions[t] for t in sub) for sub in subscribers)
         assert 1 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"] <= bound, (name, topics)
 
 
@@ -380,4 +417,18 @@ def test_the_services_connect_to_kafka_as_their_kafka_user() -> None:
     assert {k: built[k] for k in ("security_protocol", "sasl_mechanism", "sasl_plain_username")} == {
         "security_protocol": "SASL_SSL", "sasl_mechanism": "SCRAM-SHA-512", "sasl_plain_username": "waspada-scoring",
     }  # fmt: skip
-    assert client_security(ScoringSettings.model_validate({})) == {}  # local stack and compose: PLAINTEXT
+    # compose: PLAINTEXT; the local stack: SCRAM without TLS (loopback), as env.sh configures it
+    assert client_security(ScoringSettings.model_validate({"kafka_security_protocol": "PLAINTEXT"})) == {}
+    local = client_security(
+        ScoringSettings.model_validate(
+            {
+                "kafka_security_protocol": "SASL_PLAINTEXT",
+                "kafka_sasl_username": "waspada-scoring",
+                "kafka_sasl_password": "demo-waspada-scoring",
+            }
+        )
+    )
+    assert local == {
+        "security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_plain_username": "waspada-scoring", "sasl_plain_password": "demo-waspada-scoring",
+    }  # fmt: skip

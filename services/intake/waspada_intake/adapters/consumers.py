@@ -24,7 +24,7 @@ from waspada_shared.contracts.rejection import FieldError, RejectedReport
 from waspada_shared.kafka import OutMessage, batch_subscriber, publish_all, records
 from waspada_shared.logging import get_logger
 from waspada_shared.regions import reference
-from waspada_shared.topics import Topics
+from waspada_shared.topics import NATIONAL_SCOPE, Topics
 
 log = get_logger(__name__)
 
@@ -54,6 +54,25 @@ def _reason(parsed: Parsed) -> str:
     return "invalid"
 
 
+def out_of_scope(parsed: Parsed, scope: str | None) -> FieldError | None:
+    """Why a valid report may not come through its topic's door, or None if it may.
+
+    The broker lets an agency write only to its scope's topic (ACLs, docs/security.md); this is the other
+    half: the report must be of that scope's province. The province compared is the one intake stores
+    (legacy codes normalised), so a report the scope's agency may write is exactly one of its province.
+    """
+    if scope == NATIONAL_SCOPE or parsed.report is None:
+        return None
+    province = parsed.report.region.province
+    if province == scope:
+        return None
+    return FieldError(
+        field="region.province",
+        code="out_of_scope",
+        message=f"province {province} is outside the scope of this topic (province {scope or '?'})",
+    )
+
+
 def register(
     broker: KafkaBroker,
     service: IntakeService,
@@ -64,12 +83,13 @@ def register(
 ) -> None:
     @batch_subscriber(
         broker,
-        topics.submitted,
+        topics.submission_topics(reference().provinces),
         group_id=topics.name("waspada-intake"),  # prefixed: deployments sharing a cluster stay apart
         batch=batch,
         title="intake.submitted",
-        description="Reports produced directly by agencies; validated like HTTP submissions. Rejects "
-        "go to reports.rejected.v1 with their reasons.",
+        description="Reports produced directly by agencies, on the national door `reports.submitted.v1` "
+        "or their province's `reports.submitted.v1.<province>`; validated like HTTP submissions. Rejects "
+        "(and reports of another province than their topic's) go to reports.rejected.v1 with their reasons.",
     )
     async def on_submitted(body: list[Any], msg: KafkaMessage) -> None:
         now = datetime.now(UTC)
@@ -78,7 +98,12 @@ def register(
         rejects: list[tuple[str | None, RejectedReport]] = []
         for i, rec in enumerate(recs):
             parsed = parse_bytes(rec.value or b"", now, max_bytes=max_bytes)
-            if parsed.ok:
+            scope = topics.scope_of(rec.topic)
+            if parsed.ok and (refused := out_of_scope(parsed, scope)) is not None:
+                # Counted and dead-lettered under the submitting scope, not the province it named.
+                rejects.append((scope, rejection(rec, "out_of_scope", [refused], now)))
+                metrics.REJECTIONS.labels(reason="out_of_scope", door="kafka").inc()
+            elif parsed.ok:
                 valid.append((i, parsed))
             else:
                 rejects.append((parsed.province_hint, rejection(rec, _reason(parsed), parsed.errors, now)))
