@@ -90,6 +90,8 @@ class Services:
     def env(self, port: int) -> dict[str, str]:
         t = self.target
         env = dict(os.environ)
+        # A scratch receiver keeps what it gets in memory only: never in the demo receiver's store.
+        env.pop("WASPADA_RECEIVER_STORE", None)
         env.update(
             WASPADA_PROFILE="local",
             WASPADA_KAFKA_BOOTSTRAP=t.bootstrap,

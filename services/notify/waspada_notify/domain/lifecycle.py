@@ -13,9 +13,10 @@ that forced it (ack escalation, repeat, acknowledgement). Time is always passed 
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from waspada_notify.domain import texts
 from waspada_notify.domain.config import RoutingConfig
@@ -103,6 +104,9 @@ class Snapshot:
         return cls(rec.level, rec.firing, frozenset(rec.members), rec.last_notified_at)
 
 
+_NEVER = datetime.min.replace(tzinfo=UTC)  # the quiet-time key of a group never raised
+
+
 @dataclass
 class World:
     groups: dict[str, GroupState]
@@ -125,13 +129,57 @@ class World:
     # by `add_group`: a roll-up at every step must not scan every group of the batch.
     _by_category: dict[Category, list[GroupState]] | None = field(default=None, repr=False)
     _by_pair: dict[tuple[str, Category], list[GroupState]] = field(default_factory=dict, repr=False)
+    _province_groups: list[GroupState] | None = field(default=None, repr=False)
+    # Region groups by clock, in a heap by their last qualifying time (entries made stale by a later
+    # report are skipped when popped): at each step only the groups whose quiet time has passed are
+    # looked at, not every group of the batch. `_order` keeps the groups' order in `groups`.
+    _quiet: dict[str, list[tuple[datetime, int, str]]] | None = field(default=None, repr=False)
+    _order: dict[str, int] = field(default_factory=dict, repr=False)
 
     def add_group(self, g: GroupState) -> GroupState:
         self.groups[g.key] = g
+        self._order.setdefault(g.key, len(self._order))
         if self._by_category is not None and g.coverage is Coverage.REGION:
             self._by_category.setdefault(g.category, []).append(g)
             self._by_pair.setdefault((g.province, g.category), []).append(g)
+        if self._province_groups is not None and g.coverage is Coverage.PROVINCE:
+            self._province_groups.append(g)
         return g
+
+    def province_groups(self) -> list[GroupState]:
+        """The province roll-up groups."""
+        if self._province_groups is None:
+            self._province_groups = [g for g in self.groups.values() if g.coverage is Coverage.PROVINCE]
+        return self._province_groups
+
+    def requeue(self, g: GroupState) -> None:
+        """A region group's last qualifying time or clock changed: index it again for quiet time."""
+        if self._quiet is not None and g.clock is not None:
+            heapq.heappush(self._quiet.setdefault(g.clock, []), self._quiet_entry(g))
+
+    def quiet_since(self, clock: str, before: datetime) -> list[GroupState]:
+        """Region groups on `clock` with no qualifying report at or after `before` (or none at all), in
+        their order in `groups`; each is returned once (until `requeue`)."""
+        if self._quiet is None:
+            for key in self.groups:
+                self._order.setdefault(key, len(self._order))
+            self._quiet = {}
+            for g in self.groups.values():
+                if g.coverage is Coverage.REGION and g.clock is not None:
+                    self._quiet.setdefault(g.clock, []).append(self._quiet_entry(g))
+            for heap in self._quiet.values():
+                heapq.heapify(heap)
+        heap = self._quiet.get(clock, [])
+        due: list[GroupState] = []
+        while heap and heap[0][0] < before:
+            at, _, key = heapq.heappop(heap)
+            g = self.groups[key]
+            if g.clock == clock and self._quiet_entry(g)[0] == at:  # not superseded by a later report
+                due.append(g)
+        return sorted(due, key=lambda g: self._order[g.key])
+
+    def _quiet_entry(self, g: GroupState) -> tuple[datetime, int, str]:
+        return (g.last_qualifying_at or _NEVER, self._order[g.key], g.key)
 
     def _index(self) -> dict[Category, list[GroupState]]:
         if self._by_category is None:
@@ -161,6 +209,7 @@ class World:
         others: Iterable[AlertLabels] = (),
     ) -> World:
         world = cls({g.key: g for g in groups}, {a.alert_id: a for a in alerts}, now)
+        world._order = {key: i for i, key in enumerate(world.groups)}
         world.others = {o.alert_id: o for o in others if o.alert_id not in world.alerts}
         for a in world.alerts.values():
             if a.firing:
@@ -284,6 +333,7 @@ class Engine:
         g.last_assessed_at = a.assessed_at
         g.last_report_id = a.report_id
         g.observe(level, a.occurred_at)
+        world.requeue(g)
         if level.rank >= self.config.rollups.national.min_level.rank:
             world.mark(g.category, Mark(a.occurred_at, g.province, level.rank))
         world.dirty_groups.add(key)
@@ -711,7 +761,12 @@ class Engine:
         the guard is off: a backfill of old reports does not fire and resolve within seconds, and
         people see the alert before its end.
         """
-        for g in list(world.groups.values()):
+        if clock is not None and not callable(t):
+            # One time on one clock (a step): only groups whose quiet time may have passed.
+            candidates = world.quiet_since(clock, t - self.quiet)
+        else:
+            candidates = list(world.groups.values())
+        for g in candidates:
             if g.coverage is not Coverage.REGION or (clock is not None and g.clock != clock):
                 continue
             now_t = t(g) if callable(t) else t
