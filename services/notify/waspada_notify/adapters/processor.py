@@ -388,13 +388,26 @@ class AlertProcessor:
 
     def _lapse_province_rollups(self, world: World, clock: str, at: datetime) -> None:
         """Province roll-ups on this clock end by time passing too (their window lapses)."""
-        pairs = [
-            (g.province, g.category)
-            for g in world.province_groups()
-            if g.clock == clock and g.level is not Level.NORMAL
-        ]
+        pairs = []
+        for g in world.province_groups():
+            if g.clock != clock or g.level is Level.NORMAL:
+                continue
+            # Unchanged members and none of them out of the window yet: the roll-up stands as it is.
+            checked = world.lapse_checked.get((g.province, g.category))
+            if (
+                checked is not None
+                and checked[0] == world.pair_changes(g.province, g.category)
+                and (checked[1] is None or at <= checked[1])
+            ):
+                continue
+            pairs.append((g.province, g.category))
         if pairs:
             self.engine.rollups(world, pairs, at, None, clock)
+            for province, category in pairs:
+                world.lapse_checked[(province, category)] = (
+                    world.pair_changes(province, category),
+                    self.engine.province_lapse(world, province, category, at),
+                )
 
     # --- the sweep -------------------------------------------------------------------------------
 

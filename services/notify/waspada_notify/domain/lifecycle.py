@@ -135,6 +135,18 @@ class World:
     # looked at, not every group of the batch. `_order` keeps the groups' order in `groups`.
     _quiet: dict[str, list[tuple[datetime, int, str]]] | None = field(default=None, repr=False)
     _order: dict[str, int] = field(default_factory=dict, repr=False)
+    # Changes to the region groups of each (province, category): a province roll-up whose members did
+    # not change needs no new look until its first member leaves the window (`lapse_checked`).
+    _pair_changes: dict[tuple[str, Category], int] = field(default_factory=dict, repr=False)
+    lapse_checked: dict[tuple[str, Category], tuple[int, datetime | None]] = field(
+        default_factory=dict, repr=False
+    )
+
+    def touch_pair(self, province: str, category: Category) -> None:
+        self._pair_changes[(province, category)] = self._pair_changes.get((province, category), 0) + 1
+
+    def pair_changes(self, province: str, category: Category) -> int:
+        return self._pair_changes.get((province, category), 0)
 
     def add_group(self, g: GroupState) -> GroupState:
         self.groups[g.key] = g
@@ -334,6 +346,7 @@ class Engine:
         g.last_report_id = a.report_id
         g.observe(level, a.occurred_at)
         world.requeue(g)
+        world.touch_pair(g.province, g.category)
         if level.rank >= self.config.rollups.national.min_level.rank:
             world.mark(g.category, Mark(a.occurred_at, g.province, level.rank))
         world.dirty_groups.add(key)
@@ -749,6 +762,15 @@ class Engine:
 
         self._sync(world, g, content, t, None, "rollup", Resolution.ROLLUP_ENDED)
 
+    def province_lapse(self, world: World, province: str, category: Category, t: datetime) -> datetime | None:
+        """The first event time after `t` at which a member of this province roll-up leaves its window
+        (None: it has no member left)."""
+        cfg = self.config.rollups.province
+        since = t - cfg.window
+        lasts = [g.last_at_or_above(cfg.min_level) for g in world.region_groups(category, province)]
+        ends = [last + cfg.window for last in lasts if last is not None and last >= since]
+        return min(ends) if ends else None
+
     # --- the sweep (time passes) -----------------------------------------------------------------
 
     def resolve_quiet(
@@ -783,6 +805,7 @@ class Engine:
             if g.level is not Level.NORMAL or open_:
                 g.level = Level.NORMAL
                 world.dirty_groups.add(g.key)
+                world.touch_pair(g.province, g.category)
                 self._resolve_group(world, g, Resolution.QUIET)
 
     def ack_timeouts(self, world: World) -> None:
