@@ -14,7 +14,6 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from waspada_notify.adapters.processor import AlertProcessor, PendingAssessment
-from waspada_shared.contracts.risk import AssessmentHead
 from waspada_shared.kafka import batch_subscriber, parse_with_records, records
 from waspada_shared.logging import get_logger
 from waspada_shared.topics import Topics
@@ -37,8 +36,8 @@ def register(
     async def on_assessed(body: list[Any], msg: KafkaMessage) -> None:
         # The head of each assessment only: the processor reads the rest of those that matter.
         parsed = [
-            (rec, PendingAssessment.read(head, rec.value or b""))
-            for rec, head in parse_with_records(records(msg), AssessmentHead, "assessment")
+            (rec, head.with_raw(rec.value or b""))
+            for rec, head in parse_with_records(records(msg), PendingAssessment, "assessment")
         ]
         # Each assessment moves the event-time clock of its partition (a province's assessments share
         # one): quiet time is counted on it, so batching never changes what resolves when.

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-from pydantic import ValidationError
+from pydantic import PrivateAttr, ValidationError
 
 from waspada_notify import metrics
 from waspada_notify.adapters import store
@@ -33,7 +33,7 @@ from waspada_shared import audit
 from waspada_shared.auth import Principal
 from waspada_shared.contracts.alert import AlertEvent, AlertStatus, Audience, CandidateStatus, Coverage
 from waspada_shared.contracts.report import Category
-from waspada_shared.contracts.risk import AssessedRegion, AssessmentHead, RiskAssessed
+from waspada_shared.contracts.risk import AssessmentHead, RiskAssessed
 from waspada_shared.levels import Level
 from waspada_shared.logging import get_logger
 from waspada_shared.topics import Topics
@@ -94,39 +94,18 @@ def _scope(rec: AlertRecord) -> str | None:
     return rec.province if rec.province.isdigit() and rec.province != NATIONAL_AREA else None
 
 
-@dataclass(frozen=True, slots=True)
-class PendingAssessment:
-    """An assessment read as far as its head; `full()` validates the whole event (once needed)."""
+class PendingAssessment(AssessmentHead):
+    """An assessment read as far as its head (what the processor looks at for every one); `full()`
+    validates the whole event, for those it must decide."""
 
-    head: AssessmentHead
-    raw: bytes
+    _raw: bytes = PrivateAttr(b"")
 
-    @classmethod
-    def read(cls, head: AssessmentHead, raw: bytes) -> PendingAssessment:
-        return cls(head, raw)
-
-    @property
-    def report_id(self) -> str:
-        return self.head.report_id
-
-    @property
-    def region(self) -> AssessedRegion:
-        return self.head.region
-
-    @property
-    def category(self) -> Category:
-        return self.head.category
-
-    @property
-    def level(self) -> Level:
-        return self.head.level
-
-    @property
-    def occurred_at(self) -> datetime:
-        return self.head.occurred_at
+    def with_raw(self, raw: bytes) -> PendingAssessment:
+        self._raw = raw
+        return self
 
     def full(self) -> RiskAssessed:
-        return RiskAssessed.model_validate_json(self.raw)
+        return RiskAssessed.model_validate_json(self._raw)
 
 
 Incoming = RiskAssessed | PendingAssessment

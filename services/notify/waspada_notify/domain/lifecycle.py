@@ -125,8 +125,8 @@ class World:
     # National roll-up marks by category (None: count the region groups' latest times instead).
     marks: dict[Category, list[Mark]] | None = None
     new_marks: list[tuple[Category, Mark]] = field(default_factory=list)
-    # Region groups by category and by (province, category), built on first use and kept up to date
-    # by `add_group`: a roll-up at every step must not scan every group of the batch.
+    # Region groups by category and by (province, category), and the province roll-up groups, built on
+    # first use and kept up to date by `add_group`: a step must not scan every group of the batch.
     _by_category: dict[Category, list[GroupState]] | None = field(default=None, repr=False)
     _by_pair: dict[tuple[str, Category], list[GroupState]] = field(default_factory=dict, repr=False)
     _province_groups: list[GroupState] | None = field(default=None, repr=False)
@@ -151,18 +151,14 @@ class World:
     def add_group(self, g: GroupState) -> GroupState:
         self.groups[g.key] = g
         self._order.setdefault(g.key, len(self._order))
-        if self._by_category is not None and g.coverage is Coverage.REGION:
-            self._by_category.setdefault(g.category, []).append(g)
-            self._by_pair.setdefault((g.province, g.category), []).append(g)
-        if self._province_groups is not None and g.coverage is Coverage.PROVINCE:
-            self._province_groups.append(g)
+        if self._by_category is not None:
+            self._indexed(g)
         return g
 
     def province_groups(self) -> list[GroupState]:
         """The province roll-up groups."""
-        if self._province_groups is None:
-            self._province_groups = [g for g in self.groups.values() if g.coverage is Coverage.PROVINCE]
-        return self._province_groups
+        self._index()
+        return self._province_groups or []
 
     def requeue(self, g: GroupState) -> None:
         """A region group's last qualifying time or clock changed: index it again for quiet time."""
@@ -195,12 +191,18 @@ class World:
 
     def _index(self) -> dict[Category, list[GroupState]]:
         if self._by_category is None:
-            self._by_category = {}
+            self._by_category, self._province_groups = {}, []
             for g in self.groups.values():
-                if g.coverage is Coverage.REGION:
-                    self._by_category.setdefault(g.category, []).append(g)
-                    self._by_pair.setdefault((g.province, g.category), []).append(g)
+                self._indexed(g)
         return self._by_category
+
+    def _indexed(self, g: GroupState) -> None:
+        assert self._by_category is not None and self._province_groups is not None
+        if g.coverage is Coverage.REGION:
+            self._by_category.setdefault(g.category, []).append(g)
+            self._by_pair.setdefault((g.province, g.category), []).append(g)
+        elif g.coverage is Coverage.PROVINCE:
+            self._province_groups.append(g)
 
     def region_groups(self, category: Category, province: str | None = None) -> list[GroupState]:
         """The region groups of a category (of one province, when given)."""
