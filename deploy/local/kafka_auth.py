@@ -28,6 +28,7 @@ from typing import Any
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.protocol.admin import (
     CreateAclsRequest_v1,
+    DeleteAclsRequest,
     DescribeAclsRequest_v1,
 )
 from aiokafka.protocol.api import Request, RequestStruct, Response
@@ -232,6 +233,26 @@ async def create_acls(admin: AIOKafkaAdminClient, principals: list[Principal]) -
     return len(creations)
 
 
+async def revoke_stale(admin: AIOKafkaAdminClient, principals: list[Principal]) -> int:
+    """Delete the ACLs of the services' principals that their definition no longer grants (a consumer
+    that was removed keeps no access). Agencies' ACLs are left alone: `agency` adds principals by hand."""
+    services = {f"User:{p.user}" for p in principals if p.kind == "service"}
+    wanted = {b for p in principals if p.kind == "service" for b in acl_bindings(p)}
+    response = await admin._send_request(DescribeAllAcls())
+    stale = [
+        (rtype, rname, rpattern, principal, host, op, perm)
+        for rtype, rname, rpattern, acls in response.resources
+        for principal, host, op, perm in acls
+        if principal in services and (rtype, rname, rpattern, principal, host, op, perm) not in wanted
+    ]
+    for binding in stale:
+        deleted = await admin._send_request(DeleteAclsRequest(*binding))
+        for code, msg, _ in deleted.filter_responses:
+            if code:
+                raise RuntimeError(f"deleting ACL {binding}: error {code} {msg or ''}")
+    return len(stale)
+
+
 def settings() -> ServiceSettings:
     return ServiceSettings()
 
@@ -267,11 +288,12 @@ async def sync(bootstrap: str, timeout: float) -> None:
         missing = {p.user: demo_password(p.user) for p in everyone if p.user not in existing}
         await set_passwords(admin, missing)
         count = await create_acls(admin, everyone)
+        revoked = await revoke_stale(admin, everyone)
     finally:
         await admin.close()
     print(
         f"kafka principals ready: {len(everyone)} ({len(missing)} created with demo passwords), "
-        f"{count} ACL bindings"
+        f"{count} ACL bindings" + (f", {revoked} no longer granted removed" if revoked else "")
     )
 
 

@@ -94,11 +94,9 @@ def service_principals(topics: Topics, notify_group: str = "waspada-notify") -> 
         (
             # Every submission door: the national topic and each scope's `<topic>.<province>`.
             _read("topic", topics.submitted, "prefix"),
-            _read("topic", topics.assessed),
             _write(topics.accepted),
             _write(topics.rejected),
             _read("group", topics.name("waspada-intake")),
-            _read("group", topics.name("waspada-intake-state")),
         ),
     )
     scoring = Principal(

@@ -48,11 +48,13 @@ async def values_between(
     stack: Stack, start: dict[TopicPartition, int], topic: str
 ) -> list[dict[str, object]]:
     end = await offsets(stack, topic)
+    todo = [tp for tp in end if end[tp] > start.get(tp, 0)]
+    out: list[dict[str, object]] = []
+    if not todo:
+        return out
     consumer = AIOKafkaConsumer(**stack.kafka, enable_auto_commit=False)
     await consumer.start()
-    out = []
     try:
-        todo = [tp for tp in end if end[tp] > start.get(tp, 0)]
         consumer.assign(todo)
         for tp in todo:
             consumer.seek(tp, start.get(tp, 0))
@@ -97,6 +99,14 @@ async def test_report_posted_while_kafka_is_stopped_is_accepted_and_assessed_onc
 
         await wait_until(assessed, timeout=180, interval=0.5, what="the report to be published and assessed")
 
+    # Intake shows scoring's stored assessment, which scoring publishes just after storing it.
+    async def assessment_published() -> bool:
+        values = await values_between(stack, assessed_start, "risk.assessed.v1")
+        return any(v["report_id"] == report["report_id"] for v in values)
+
+    await wait_until(
+        assessment_published, timeout=60, interval=0.5, what="the assessment on risk.assessed.v1"
+    )
     published = [
         v
         for v in await values_between(stack, accepted_start, "reports.accepted.v1")

@@ -118,7 +118,7 @@ async def test_broker_killed_and_restarted_loses_no_accepted_report(
 
     async def all_assessed() -> bool:
         count = await pg.fetchval(
-            "SELECT count(*) FROM intake.assessments WHERE report_id = ANY($1::text[])", ids
+            "SELECT count(*) FROM scoring.assessments WHERE report_id = ANY($1::text[])", ids
         )
         return bool(count == len(ids))
 

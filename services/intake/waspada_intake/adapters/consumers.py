@@ -1,6 +1,6 @@
-"""Kafka doors of intake: reports produced directly by agencies, and assessments read back for state.
+"""Kafka door of intake: reports produced directly by agencies.
 
-Both subscribers take the records' raw bytes (no FastStream decoding): a record that is not JSON would
+The subscriber takes the records' raw bytes (no FastStream decoding): a record that is not JSON would
 otherwise fail the whole batch before the handler runs, and be redelivered forever. Every record of a
 batch ends up stored, skipped as a duplicate, or dead-lettered, so a poison record never stalls its
 partition; only an unreachable database or broker makes the batch retry.
@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -130,32 +129,3 @@ def register(
                 ),
             )
             log.info("reports rejected", count=len(rejects), topic=topics.submitted)
-
-    @batch_subscriber(
-        broker,
-        topics.assessed,
-        group_id=topics.name("waspada-intake-state"),
-        batch=batch,
-        title="intake.assessed",
-        description="Assessments read back to show a report's state (`assessed`, score, level, factors).",
-    )
-    async def on_assessed(body: list[Any], msg: KafkaMessage) -> None:
-        rows = []
-        for rec in records(msg):
-            try:
-                a = orjson.loads(rec.value or b"")
-                rows.append(
-                    (
-                        str(a["report_id"]),
-                        float(a["score"]),
-                        str(a["level"]),
-                        str(a["model_version"]),
-                        datetime.fromisoformat(a["assessed_at"]),
-                        orjson.dumps(
-                            {"factors": a.get("factors", []), "reasons": a.get("reasons", "")}
-                        ).decode(),
-                    )
-                )
-            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-                log.warning("unreadable assessment skipped", offset=rec.offset, partition=rec.partition)
-        await store.mark_assessed(rows)

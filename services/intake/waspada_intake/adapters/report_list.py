@@ -1,8 +1,11 @@
 """Read side of `GET /v1/reports` and `GET /v1/reports/{id}/explanation`: reports listed newest first,
 with their processing state and, once assessed, the assessment's factors.
 
-Kept apart from `store.py` (the write side). The factors come from intake's own record: intake keeps
-each assessment's explanation from `risk.assessed.v1` with its score and level.
+Kept apart from `store.py` (the write side). The assessment is read from scoring's own record,
+`scoring.assessments` in the same database (read-only): intake used to keep a copy read back from
+`risk.assessed.v1`, a consumer, a Kafka read and an insert per report for a page read now and then
+(docs/benchmarks.md). It couples intake to that table the way notify's summary reads intake's; a
+split deployment would read scoring's events into a table of its own again.
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ from waspada_shared.logging import get_logger
 
 log = get_logger(__name__)
 
-# A report's state, derived on read (nothing rewrites the report row): assessed once intake has its
-# assessment, published once its outbox row is gone, accepted before that.
+# A report's state, derived on read (nothing rewrites the report row): assessed once scoring has
+# stored its assessment, published once its outbox row is gone, accepted before that.
 STATE = """CASE WHEN a.report_id IS NOT NULL THEN 'assessed'
             WHEN EXISTS (SELECT 1 FROM intake.outbox o WHERE o.report_id = r.report_id) THEN 'accepted'
             ELSE 'published' END"""
@@ -28,7 +31,26 @@ COLUMNS = f"""r.report_id, r.province, r.regency, r.facts, r.received_at, r.subm
        {STATE} AS state, a.score, a.level, a.model_version, a.assessed_at"""
 
 # The reports with their assessments (`r` and `a`).
-FROM = "intake.reports r LEFT JOIN intake.assessments a USING (report_id)"
+FROM = "intake.reports r LEFT JOIN scoring.assessments a USING (report_id)"
+# Before scoring has created its table (a fresh database, scoring not started yet): nothing assessed.
+FROM_UNSCORED = """intake.reports r LEFT JOIN (
+    SELECT NULL::text AS report_id, NULL::real AS score, NULL::text AS level, NULL::text AS model_version,
+           NULL::timestamptz AS assessed_at WHERE false) a USING (report_id)"""
+
+_scoring_ready = False  # once scoring's table exists it stays
+
+
+async def assessments_ready(pool: asyncpg.Pool) -> bool:
+    """Whether scoring's assessments can be read yet (asked until they can)."""
+    global _scoring_ready
+    if not _scoring_ready:
+        _scoring_ready = bool(await pool.fetchval("SELECT to_regclass('scoring.assessments') IS NOT NULL"))
+    return _scoring_ready
+
+
+async def source(pool: asyncpg.Pool) -> str:
+    """The FROM clause of reports with their assessments."""
+    return FROM if await assessments_ready(pool) else FROM_UNSCORED
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +65,7 @@ class ReportFilter:
     limit: int = 50
 
 
-def list_query(f: ReportFilter) -> tuple[str, list[object]]:
+def list_query(f: ReportFilter, source: str = FROM) -> tuple[str, list[object]]:
     """The SQL and arguments of one page of reports, newest receipt first."""
     args: list[object] = []
     clauses: list[str] = []
@@ -59,11 +81,13 @@ def list_query(f: ReportFilter) -> tuple[str, list[object]]:
         clauses.append(f"r.received_at < ${len(args)}")
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     args.append(f.limit)
-    sql = f"SELECT {COLUMNS} FROM {FROM} {where} ORDER BY r.received_at DESC, r.report_id LIMIT ${len(args)}"
+    sql = (
+        f"SELECT {COLUMNS} FROM {source} {where} ORDER BY r.received_at DESC, r.report_id LIMIT ${len(args)}"
+    )
     if f.state is not None:  # derived column: filter on the outside
         args.append(f.state)
         sql = (
-            f"SELECT * FROM (SELECT {COLUMNS} FROM {FROM} {where}) x WHERE x.state = ${len(args)}"
+            f"SELECT * FROM (SELECT {COLUMNS} FROM {source} {where}) x WHERE x.state = ${len(args)}"
             f" ORDER BY x.received_at DESC, x.report_id LIMIT ${len(args) - 1}"
         )
     return sql, args
@@ -74,7 +98,7 @@ class ReportReader:
         self.pool = pool
 
     async def page(self, f: ReportFilter) -> list[asyncpg.Record]:
-        sql, args = list_query(f)
+        sql, args = list_query(f, await source(self.pool))
         return list(await self.pool.fetch(sql, *args))
 
     async def activity(self, province: str | None, since: datetime) -> list[asyncpg.Record]:
@@ -91,11 +115,12 @@ class ReportReader:
 
     async def factors(self, report_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
         """The assessment factors of these reports (those assessed)."""
-        if not report_ids:
+        if not report_ids or not await assessments_ready(self.pool):
             return {}
+        # The event as published (rows of the walking skeleton kept a jsonb payload instead).
         rows = await self.pool.fetch(
-            "SELECT report_id, explanation::text AS e FROM intake.assessments"
-            " WHERE report_id = ANY($1::text[]) AND explanation IS NOT NULL",
+            "SELECT report_id, coalesce(event, convert_to(payload::text, 'UTF8')) AS e"
+            " FROM scoring.assessments WHERE report_id = ANY($1::text[])",
             report_ids,
         )
         out: dict[str, list[dict[str, Any]]] = {}

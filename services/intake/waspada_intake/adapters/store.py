@@ -8,7 +8,7 @@ from enum import StrEnum
 
 import asyncpg
 
-from waspada_intake.adapters.report_list import COLUMNS, FROM
+from waspada_intake.adapters.report_list import COLUMNS, source
 
 
 class Outcome(StrEnum):
@@ -68,8 +68,6 @@ _EXISTING = """
 SELECT report_id, content_hash, received_at FROM intake.reports WHERE report_id = ANY($1::text[])
 """
 
-_GET = f"""SELECT {COLUMNS} FROM {FROM} WHERE r.report_id = $1"""
-
 
 class ReportStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
@@ -125,7 +123,9 @@ class ReportStore:
 
     async def get(self, report_id: str) -> asyncpg.Record | None:
         """The stored report (without reporter) and its processing state."""
-        return await self.pool.fetchrow(_GET, report_id)
+        return await self.pool.fetchrow(
+            f"SELECT {COLUMNS} FROM {await source(self.pool)} WHERE r.report_id = $1", report_id
+        )
 
     async def outbox_backlog(self) -> int:
         return int(await self.pool.fetchval("SELECT count(*) FROM intake.outbox"))
@@ -135,31 +135,6 @@ class ReportStore:
             "SELECT province, reporter_enc FROM intake.reports WHERE report_id = $1", report_id
         )
         return (row["province"], row["reporter_enc"]) if row else None
-
-    async def mark_assessed(self, rows: list[tuple[str, float, str, str, datetime, str]]) -> None:
-        """Record assessments read back from `risk.assessed.v1` (idempotent): state, score, level and
-        the explanation (JSON text: the factors and the reasons sentence)."""
-        # One row per report (a redelivered assessment may come twice in a batch; the last one wins).
-        rows = list({r[0]: r for r in rows}.values())
-        if not rows:
-            return
-        await self.pool.execute(
-            """
-            INSERT INTO intake.assessments (report_id, score, level, model_version, assessed_at, explanation)
-            SELECT a.report_id, a.score, a.level, a.model_version, a.assessed_at, a.explanation::json
-            FROM unnest($1::text[], $2::real[], $3::text[], $4::text[], $5::timestamptz[], $6::text[])
-                 AS a(report_id, score, level, model_version, assessed_at, explanation)
-            ON CONFLICT (report_id) DO UPDATE SET score = excluded.score, level = excluded.level,
-                model_version = excluded.model_version, assessed_at = excluded.assessed_at,
-                explanation = excluded.explanation
-            """,
-            [r[0] for r in rows],
-            [r[1] for r in rows],
-            [r[2] for r in rows],
-            [r[3] for r in rows],
-            [r[4] for r in rows],
-            [r[5] for r in rows],
-        )
 
     async def record_rejections(
         self,

@@ -1,5 +1,7 @@
 """PostgreSQL storage of scoring: assessments (the idempotency key) and region+category states.
 
+`assessments` is also what intake shows as a report's assessment (read-only, same database).
+
 Every statement is set-based (arrays in, one round trip per statement per batch). The schema is a
 parameter so that a replay writes the same tables into its own schema.
 """
@@ -41,9 +43,10 @@ class ScoringStore:
             WHERE category = ANY($1::text[]) AND level <> 'normal' AND level_held >= $2"""
         self._insert = f"""
             INSERT INTO {s}.assessments (report_id, regency, category, occurred_at, score, level,
-                                         model_version, event, province, previous_level)
+                                         model_version, event, province, previous_level, assessed_at)
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::real[],
-                                 $6::text[], $7::text[], $8::bytea[], $9::text[], $10::text[])
+                                 $6::text[], $7::text[], $8::bytea[], $9::text[], $10::text[],
+                                 $11::timestamptz[])
             ON CONFLICT (report_id) DO NOTHING"""
         self._upsert = f"""
             INSERT INTO {s}.cells (regency, category, province, level, level_since, level_held, score, state)
@@ -110,6 +113,7 @@ class ScoringStore:
                 list(encoded),
                 [e["region"]["province"] for e in events],
                 [e["previous_level"] for e in events],
+                [datetime.fromisoformat(e["assessed_at"]) for e in events],
             )
         if not cells:
             return 0
