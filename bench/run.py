@@ -190,11 +190,14 @@ async def delivery_latencies(pool: asyncpg.Pool, receiver_url: str, since: datet
         at = datetime.fromisoformat(entry["received_at"]) if entry.get("received_at") else None
         if at is not None and at >= since and not entry["duplicate"]:
             arrivals[(entry["alert"]["alert_id"], int(entry["alert"]["version"]))] = at
+    # Only versions caused by this phase's reports: a roll-up or resolution of an earlier phase's
+    # reports that arrives meanwhile is not this phase's latency.
     rows = await pool.fetch(
         "SELECT alert_id, version, min(received_at) AS accepted FROM notify.deliveries"
         " WHERE channel = 'webhook' AND status = 'delivered' AND alert_id = ANY($1::text[])"
-        " GROUP BY alert_id, version",
+        " GROUP BY alert_id, version HAVING min(received_at) >= $2",
         sorted({a for a, _ in arrivals}),
+        since,
     )
     out = []
     for r in rows:

@@ -247,18 +247,31 @@ class AlertProcessor:
             earliest = min(a.occurred_at for a, _, _ in steps)
             since = earliest - self.window
             quiet_before = max(moved.values()) - self.quiet  # nothing reported since: may resolve
-            groups = await store.load_groups(conn, touched, categories, since, sorted(moved), quiet_before)
+            # Province roll-ups only (national ones are settled below): the members of these pairs.
+            member_pairs = sorted((p, c.value) for p, c in pairs)
+            groups = await store.load_groups(
+                conn,
+                touched,
+                [c for _, c in member_pairs],
+                since,
+                sorted(moved),
+                quiet_before,
+                [p for p, _ in member_pairs],
+            )
             if not relevant and not groups:  # nothing raised on these clocks: only time moved on
                 settled = await self._settle_national(conn, now, None)
                 self._after(settled)
                 return settled
-            # A province roll-up on these clocks may lapse: its category's region groups count too.
+            # A province roll-up on these clocks may lapse: its members count too.
             lapsing = sorted(
-                {g.category.value for g in groups if g.coverage is Coverage.PROVINCE} - set(categories)
+                {(g.province, g.category.value) for g in groups if g.coverage is Coverage.PROVINCE}
+                - set(member_pairs)
             )
             if lapsing:
                 known = {g.key for g in groups}
-                more = await store.load_groups(conn, [], lapsing, since)
+                more = await store.load_groups(
+                    conn, [], [c for _, c in lapsing], since, provinces=[p for p, _ in lapsing]
+                )
                 groups += [g for g in more if g.key not in known]
             # Alerts of the groups this batch may change; the other groups only count as roll-up members.
             changing = {
@@ -346,16 +359,28 @@ class AlertProcessor:
             return Committed()
         await store.lock(conn)
         since = done or datetime(1900, 1, 1, tzinfo=UTC)
-        categories = await store.mark_categories(conn, since - cfg.window, settled)
+        marks = await store.load_marks(
+            conn, await store.mark_categories(conn, since - cfg.window, settled), since - cfg.window, settled
+        )
+        # The points come from the marks alone: with none in this stretch of time (most batches), or
+        # for the categories without one, no national roll-up can change and their groups stay unread.
+        probe = World.of([], [], now, {})
+        probe.marks = marks
+        points = self.engine.settle_national(probe, since, settled, marks)
+        if not points:
+            await store.set_national_progress(conn, settled)
+            await store.forget_marks(conn, settled - 2 * cfg.window)
+            return Committed()
+        categories = sorted({c.value for _, c in points})
         keys = [national_key(c) for c in categories]
         groups = await store.load_groups(conn, keys, categories, since - cfg.window - self.window)
         alerts = await store.firing_alerts(conn, keys)
         others = await store.firing_labels(conn, categories, self.config.inhibit_rules)
         world = World.of(groups, alerts, now, others)
-        world.marks = await store.load_marks(conn, categories, since - cfg.window, settled)
+        world.marks = marks
         versions: list[Version] = []
         records: dict[str, AlertRecord] = {}
-        for at, category in self.engine.settle_national(world, since, settled, world.marks):
+        for at, category in points:
             self.engine.rollups(world, [], at, [category])
             step_records, step_versions = self.engine.finalize(world)
             records.update((r.alert_id, r) for r in step_records)

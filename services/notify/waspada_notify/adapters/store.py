@@ -103,14 +103,25 @@ async def load_groups(
     since: datetime,
     clocks: Sequence[str] = (),
     quiet_before: datetime | None = None,
+    provinces: Sequence[str] | None = None,
 ) -> list[GroupState]:
     """The given groups, plus the region groups of these categories a roll-up may count (those at
     waspada or above since `since`, event time), plus, on these clocks, the province roll-ups and the
     region groups whose last qualifying report is older than `quiet_before` (they may resolve as the
-    clocks move)."""
+    clocks move).
+
+    With `provinces` (one per category, pairwise), only the members of those province roll-ups: a
+    batch re-evaluates province roll-ups only, and loading every province's groups of a category made
+    each batch's cost grow with the number of raised groups in the country.
+    """
+    members = (
+        "category = ANY($2::text[])"
+        if provinces is None
+        else "(province, category) IN (SELECT * FROM unnest($6::text[], $2::text[]))"
+    )
     rows = await conn.fetch(
         f"SELECT {GROUP_COLUMNS} FROM groups WHERE key = ANY($1::text[])"
-        " OR (category = ANY($2::text[]) AND coverage = 'region' AND last_qualifying_at >= $3)"
+        f" OR ({members} AND coverage = 'region' AND last_qualifying_at >= $3)"
         " OR (clock = ANY($4::text[]) AND ((coverage = 'province' AND level <> 'normal')"
         "     OR (coverage = 'region' AND last_qualifying_at < $5)))",
         list(keys),
@@ -118,6 +129,7 @@ async def load_groups(
         since,
         list(clocks),
         quiet_before,
+        *(() if provinces is None else (list(provinces),)),
     )
     return [group_of(r) for r in rows]
 
