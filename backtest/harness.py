@@ -222,10 +222,14 @@ async def create_topics(
         raise RuntimeError(f"Kafka at {bootstrap} not reachable for {timeout:.0f}s")
 
 
-async def delete_topics(bootstrap: str, names: list[str]) -> None:
+async def delete_topics(bootstrap: str, names: list[str], prefix: str | None = None) -> None:
+    """Delete these topics, and with `prefix` every topic under it (intake creates its province doors
+    itself): left behind, thousands of idle partitions slow the shared broker down."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **env_security())
     await admin.start()
     try:
+        if prefix:
+            names = sorted(set(names) | {t for t in await admin.list_topics() if t.startswith(prefix)})
         await admin.delete_topics(names)
     except Exception as exc:  # cleanup only: a leftover prefixed topic harms nobody
         print(f"[harness] could not delete topics: {exc}", file=sys.stderr, flush=True)
@@ -258,4 +262,4 @@ async def scratch(target: Target, *, services: bool = True) -> AsyncIterator[Ser
         yield procs
     finally:
         procs.stop()
-        await delete_topics(target.bootstrap, target.topics)
+        await delete_topics(target.bootstrap, target.topics, target.prefix)
