@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from tests.helpers import Stack, make_report, unique, wait_until
-from waspada_intake.adapters.outbox import OutboxRelay
+from waspada_intake.adapters.outbox import CLAIM, OutboxRelay
 from waspada_intake.adapters.store import NewReport, Outcome, ReportStore
 from waspada_intake.domain.validation import parse_obj, prepare
 from waspada_shared.db import create_pool
@@ -206,3 +206,20 @@ async def test_a_regions_reports_reach_kafka_in_submission_order_not_id_order(
         assert [v["report_id"] for v in values] == [r.report_id for r in reports]
     finally:
         await pool.close()
+
+
+async def test_claiming_reads_the_backlog_once_whatever_the_statistics_say(scratch_db: str) -> None:
+    """The claim's plan after the outbox was analysed empty and then filled (as after a quiet spell and a
+    burst): the ids are claimed once (an InitPlan), never by a subquery run again for every queued row,
+    which took minutes with 17,000 rows (docs/benchmarks.md)."""
+    pool = await create_pool(scratch_db, min_size=1, max_size=2)
+    try:
+        await pool.execute("DELETE FROM intake.outbox")
+        await pool.execute("ANALYZE intake.outbox")  # the statistics of an empty table
+        await ReportStore(pool).store(new_reports(300, "unused-claim"))
+        plan = str(await pool.fetchval(f"EXPLAIN (FORMAT JSON) {CLAIM}", 100))
+        async with pool.acquire() as conn, conn.transaction():
+            assert len(await conn.fetch(CLAIM, 100)) == 100
+    finally:
+        await pool.close()
+    assert "InitPlan" in plan and "Nested Loop" not in plan, plan

@@ -23,11 +23,14 @@ log = get_logger(__name__)
 Publish = Callable[[Sequence[OutMessage]], Awaitable[object]]
 
 # Claimed and deleted in one statement; the transaction commits only after Kafka acknowledged every
-# record, so a failed publication rolls the deletion back and the rows stay.
-_CLAIM = """
-DELETE FROM intake.outbox WHERE id IN (
+# record, so a failed publication rolls the deletion back and the rows stay. The ids are claimed once,
+# as an array: with `id IN (subquery)` and statistics from when the outbox was empty, the planner chose
+# a nested loop that ran the claiming subquery again for every row of a grown backlog (one round took
+# minutes with 17,000 rows queued; docs/benchmarks.md).
+CLAIM = """
+DELETE FROM intake.outbox WHERE id = ANY(ARRAY(
     SELECT id FROM intake.outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
-)
+))
 RETURNING id, report_id, topic, key, payload
 """
 
@@ -58,7 +61,7 @@ class OutboxRelay:
     async def relay_once(self) -> int:
         """Publish one batch; rows are deleted only after Kafka acknowledged all of them."""
         async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(_CLAIM, self.batch)
+            rows = await conn.fetch(CLAIM, self.batch)
             if not rows:
                 return 0
             rows.sort(key=lambda r: r["id"])  # RETURNING has no order; keep the commit order per key
