@@ -453,6 +453,9 @@ max_wal_size = 4GB
 checkpoint_timeout = 15min
 checkpoint_completion_target = 0.9
 wal_compression = lz4
+# Queue-like tables (intake's outbox, notify's deliveries) set their own vacuum thresholds; look for
+# them every 10 s rather than every minute.
+autovacuum_naptime = 10s
 logging_collector = off
 log_destination = 'stderr'
 log_line_prefix = '%m [%p] %q%u@%d '

@@ -1,7 +1,7 @@
 """Consume accepted reports in batches, assess them idempotently, publish assessments.
 
 One transaction per batch: lock the region+categories the batch touches, read which reports are
-already assessed and the states, read the elevated regions of its categories (spread), score in
+already assessed and the states, read the elevated regions of its provinces and categories (spread), score in
 order, store the assessments and states. A redelivered report is never scored again: its stored
 assessment is re-published instead (the publish after a commit may have been lost).
 """
@@ -120,7 +120,8 @@ class ScoringPipeline:
                 cells = await self.store.cells(conn, keys)
                 window = self.model.config.spread.window_hours * 3600.0
                 earliest = min(r.occurred_at.timestamp() for r in new) - window
-                spread = SpreadView(await self.store.elevated(conn, sorted({k[1] for k in keys}), earliest))
+                pairs = sorted({(r.region.province, r.category.value) for r in new})
+                spread = SpreadView(await self.store.elevated(conn, pairs, earliest))
                 scored, changed = score_batch(new, cells, spread, self.model)
                 now = self.clock()
                 out.new = [to_payload(s, self.model.version, now) for s in scored]

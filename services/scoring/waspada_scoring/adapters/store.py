@@ -40,7 +40,8 @@ class ScoringStore:
             SELECT regency, province, category, level,
                    extract(epoch FROM level_since)::float8 AS since, extract(epoch FROM level_held)::float8 AS held
             FROM {s}.cells
-            WHERE category = ANY($1::text[]) AND level <> 'normal' AND level_held >= $2"""
+            WHERE category = ANY($1::text[]) AND level <> 'normal' AND level_held >= $2
+              AND (province, category) IN (SELECT * FROM unnest($3::text[], $1::text[]))"""
         self._insert = f"""
             INSERT INTO {s}.assessments (report_id, regency, category, occurred_at, score, level,
                                          model_version, event, province, previous_level, assessed_at)
@@ -79,10 +80,17 @@ class ScoringStore:
         return {(r["regency"], r["category"]): CellState.from_json(r["state"]) for r in rows}
 
     async def elevated(
-        self, conn: Conn, categories: Sequence[str], held_after: float
+        self, conn: Conn, pairs: Sequence[tuple[str, str]], held_after: float
     ) -> list[tuple[str, Elevation]]:
-        """Region+categories above normal whose level a report supported after `held_after`."""
-        rows = await conn.fetch(self._elevated, list(categories), datetime.fromtimestamp(held_after, UTC))
+        """Region+categories above normal whose level a report supported after `held_after`, in these
+        (province, category) pairs: spread counts the same province only, so the rest of the country
+        is not read (it made each batch's read grow with the raised regions nationwide)."""
+        rows = await conn.fetch(
+            self._elevated,
+            [c for _, c in pairs],
+            datetime.fromtimestamp(held_after, UTC),
+            [p for p, _ in pairs],
+        )
         levels = _LEVELS
         return [
             (r["category"], Elevation(r["regency"], r["province"], levels[r["level"]], r["since"], r["held"]))
