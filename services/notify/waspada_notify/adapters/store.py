@@ -107,8 +107,9 @@ async def load_groups(
 ) -> list[GroupState]:
     """The given groups, plus the region groups of these categories a roll-up may count (those at
     waspada or above since `since`, event time), plus, on these clocks, the province roll-ups and the
-    region groups whose last qualifying report is older than `quiet_before` (they may resolve as the
-    clocks move).
+    region groups whose last qualifying report is older than `quiet_before` and that are still raised or
+    firing (they may resolve as the clocks move; one resolved already has nothing left to resolve, and
+    loading every group that ever was raised made each batch slower with every day of history).
 
     With `provinces` (one per category, pairwise), only the members of those province roll-ups: a
     batch re-evaluates province roll-ups only, and loading every province's groups of a category made
@@ -123,7 +124,8 @@ async def load_groups(
         f"SELECT {GROUP_COLUMNS} FROM groups WHERE key = ANY($1::text[])"
         f" OR ({members} AND coverage = 'region' AND last_qualifying_at >= $3)"
         " OR (clock = ANY($4::text[]) AND ((coverage = 'province' AND level <> 'normal')"
-        "     OR (coverage = 'region' AND last_qualifying_at < $5)))",
+        "     OR (coverage = 'region' AND last_qualifying_at < $5 AND (level <> 'normal'"
+        "         OR key IN (SELECT group_key FROM alerts WHERE status = 'firing')))))",
         list(keys),
         list(categories),
         since,
