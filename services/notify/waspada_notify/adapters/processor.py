@@ -250,13 +250,7 @@ class AlertProcessor:
             # Province roll-ups only (national ones are settled below): the members of these pairs.
             member_pairs = sorted((p, c.value) for p, c in pairs)
             groups = await store.load_groups(
-                conn,
-                touched,
-                [c for _, c in member_pairs],
-                since,
-                sorted(moved),
-                quiet_before,
-                [p for p, _ in member_pairs],
+                conn, touched, (), since, sorted(moved), quiet_before, pairs=member_pairs
             )
             if not relevant and not groups:  # nothing raised on these clocks: only time moved on
                 settled = await self._settle_national(conn, now, None)
@@ -269,9 +263,7 @@ class AlertProcessor:
             )
             if lapsing:
                 known = {g.key for g in groups}
-                more = await store.load_groups(
-                    conn, [], [c for _, c in lapsing], since, provinces=[p for p, _ in lapsing]
-                )
+                more = await store.load_groups(conn, [], (), since, pairs=lapsing)
                 groups += [g for g in more if g.key not in known]
             # Alerts of the groups this batch may change; the other groups only count as roll-up members.
             changing = {
@@ -364,9 +356,7 @@ class AlertProcessor:
         )
         # The points come from the marks alone: with none in this stretch of time (most batches), or
         # for the categories without one, no national roll-up can change and their groups stay unread.
-        probe = World.of([], [], now, {})
-        probe.marks = marks
-        points = self.engine.settle_national(probe, since, settled, marks)
+        points = self.engine.settle_national(marks, since, settled)
         if not points:
             await store.set_national_progress(conn, settled)
             await store.forget_marks(conn, settled - 2 * cfg.window)

@@ -103,7 +103,8 @@ async def load_groups(
     since: datetime,
     clocks: Sequence[str] = (),
     quiet_before: datetime | None = None,
-    provinces: Sequence[str] | None = None,
+    *,
+    pairs: Sequence[tuple[str, str]] | None = None,
 ) -> list[GroupState]:
     """The given groups, plus the region groups of these categories a roll-up may count (those at
     waspada or above since `since`, event time), plus, on these clocks, the province roll-ups and the
@@ -111,15 +112,16 @@ async def load_groups(
     firing (they may resolve as the clocks move; one resolved already has nothing left to resolve, and
     loading every group that ever was raised made each batch slower with every day of history).
 
-    With `provinces` (one per category, pairwise), only the members of those province roll-ups: a
-    batch re-evaluates province roll-ups only, and loading every province's groups of a category made
-    each batch's cost grow with the number of raised groups in the country.
+    With `pairs` of (province, category) instead of `categories`, only the members of those province
+    roll-ups: a batch re-evaluates province roll-ups only, and loading every province's groups of a
+    category made each batch's cost grow with the number of raised groups in the country.
     """
-    members = (
-        "category = ANY($2::text[])"
-        if provinces is None
-        else "(province, category) IN (SELECT * FROM unnest($6::text[], $2::text[]))"
-    )
+    members = "category = ANY($2::text[])"
+    extra: tuple[list[str], ...] = ()
+    if pairs is not None:
+        categories = [c for _, c in pairs]
+        members = "(province, category) IN (SELECT * FROM unnest($6::text[], $2::text[]))"
+        extra = ([p for p, _ in pairs],)
     rows = await conn.fetch(
         f"SELECT {GROUP_COLUMNS} FROM groups WHERE key = ANY($1::text[])"
         f" OR ({members} AND coverage = 'region' AND last_qualifying_at >= $3)"
@@ -131,7 +133,7 @@ async def load_groups(
         since,
         list(clocks),
         quiet_before,
-        *(() if provinces is None else (list(provinces),)),
+        *extra,
     )
     return [group_of(r) for r in rows]
 

@@ -14,7 +14,7 @@ that forced it (ack escalation, repeat, acknowledgement). Time is always passed 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -641,14 +641,15 @@ class Engine:
                 )
 
     def settle_national(
-        self, world: World, since: datetime, until: datetime, categories: Iterable[Category]
+        self, marks: Mapping[Category, list[Mark]], since: datetime, until: datetime
     ) -> list[tuple[datetime, Category]]:
         """The points in (since, until] at which a national roll-up can change, in event-time order:
-        every mark (a province joins or rises) and every time a mark leaves the window."""
+        every mark (a province joins or rises) and every time a mark leaves the window. The marks
+        alone decide them, so they are known before any group is read."""
         window = self.config.rollups.national.window
         points: set[tuple[datetime, Category]] = set()
-        for category in categories:
-            for m in (world.marks or {}).get(category, []):
+        for category, category_marks in marks.items():
+            for m in category_marks:
                 for at in (m.at, m.at + window + timedelta(microseconds=1)):
                     if since < at <= until:
                         points.add((at, category))
