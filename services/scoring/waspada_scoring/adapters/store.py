@@ -37,11 +37,12 @@ class ScoringStore:
                 USING (regency, category)
 """
         self._elevated = f"""
-            SELECT regency, province, category, level,
-                   extract(epoch FROM level_since)::float8 AS since, extract(epoch FROM level_held)::float8 AS held
-            FROM {s}.cells
-            WHERE category = ANY($1::text[]) AND level <> 'normal' AND level_held >= $2
-              AND (province, category) IN (SELECT * FROM unnest($3::text[], $1::text[]))"""
+            SELECT c.regency, c.province, c.category, c.level,
+                   extract(epoch FROM c.level_since)::float8 AS since,
+                   extract(epoch FROM c.level_held)::float8 AS held
+            FROM unnest($3::text[], $1::text[]) AS k(province, category)
+            JOIN {s}.cells c ON c.province = k.province AND c.category = k.category
+            WHERE c.level <> 'normal' AND c.level_held >= $2"""
         self._insert = f"""
             INSERT INTO {s}.assessments (report_id, regency, category, occurred_at, score, level,
                                          model_version, event, province, previous_level, assessed_at)
