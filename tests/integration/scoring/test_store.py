@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 import asyncpg
+import orjson
 import pytest
 
 from tests.unit.scoring.factories import Scorer, at, report
@@ -102,7 +103,7 @@ async def test_spread_reads_other_regions_state_from_the_database(db: tuple[asyn
             )
         ]
     )
-    (event,) = out.new
+    (event,) = [orjson.loads(b) for b in out.encoded]
     assert event["region_state"]["elevated_neighbours"] == 1
     assert next(f for f in event["factors"] if f["name"] == "spread")["contribution"] > 0
 

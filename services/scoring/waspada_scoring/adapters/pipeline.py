@@ -16,13 +16,12 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import asyncpg
-import orjson
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from waspada_scoring import metrics
 from waspada_scoring.adapters.store import ScoringStore
-from waspada_scoring.domain.batch import CellKey, Scored, cell_key, score_batch, to_payload
+from waspada_scoring.domain.batch import CellKey, Scored, cell_key, encode, score_batch, to_payload
 from waspada_scoring.domain.config import Model
 from waspada_scoring.domain.spread import SpreadView
 from waspada_shared.contracts.report import AcceptedReport
@@ -125,7 +124,7 @@ class ScoringPipeline:
                 scored, changed = score_batch(new, cells, spread, self.model)
                 now = self.clock()
                 out.new = [to_payload(s, self.model.version, now) for s in scored]
-                out.encoded = [orjson.dumps(p) for p in out.new]
+                out.encoded = [encode(p) for p in out.new]
                 provinces = {cell_key(r): r.region.province for r in new}
                 out.new_cells = await self.store.save(
                     conn, out.new, out.encoded, {k: (provinces[k], c) for k, c in changed.items()}

@@ -115,14 +115,14 @@ class ScoringStore:
                 [e["report_id"] for e in events],
                 [e["region"]["regency"] for e in events],
                 [e["category"] for e in events],
-                [datetime.fromisoformat(e["occurred_at"]) for e in events],
+                [e["occurred_at"] for e in events],
                 [e["score"] for e in events],
                 [e["level"] for e in events],
                 [e["model_version"] for e in events],
                 list(encoded),
                 [e["region"]["province"] for e in events],
                 [e["previous_level"] for e in events],
-                [datetime.fromisoformat(e["assessed_at"]) for e in events],
+                [e["assessed_at"] for e in events],
             )
         if not cells:
             return 0

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from waspada_scoring.domain.config import Model
 from waspada_scoring.domain.model import Assessment, apply
 from waspada_scoring.domain.spread import Elevation, SpreadView
@@ -96,16 +98,13 @@ def to_event(s: Scored, model_version: str, assessed_at: datetime) -> RiskAssess
     )
 
 
-def iso(at: datetime) -> str:
-    """A datetime as pydantic writes it in JSON (UTC as `Z`)."""
-    text = at.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
 def to_payload(s: Scored, model_version: str, assessed_at: datetime) -> dict[str, Any]:
-    """`to_event(...).model_dump(mode="json")`, built directly: the hot path skips validation.
+    """The event as `encode` writes it, built directly: the hot path skips validation.
 
-    A unit test holds the two equal, so the payload always conforms to the RiskAssessed contract.
+    Times stay datetimes: orjson writes them natively as pydantic does (UTC as `Z`), at a fraction of
+    the cost of formatting each one here. Factors are dicts: orjson writes a slotted dataclass four
+    times slower than a dict. A unit test holds `encode(to_payload(...))` equal to `to_event(...)`'s
+    JSON, so the bytes always conform to the RiskAssessed contract.
     """
     r, a, st = s.report, s.assessment, s.assessment.region_state
     return {
@@ -114,8 +113,8 @@ def to_payload(s: Scored, model_version: str, assessed_at: datetime) -> dict[str
         "category": r.category.value,
         "kind": r.kind.value,
         "form": r.form.value if r.form is not None else None,
-        "occurred_at": iso(r.occurred_at),
-        "received_at": iso(r.received_at),
+        "occurred_at": r.occurred_at,
+        "received_at": r.received_at,
         "score": a.score,
         "level": a.level.value,
         "factors": [
@@ -128,15 +127,20 @@ def to_payload(s: Scored, model_version: str, assessed_at: datetime) -> dict[str
             "count_24h": st.count_24h,
             "count_7d": st.count_7d,
             "baseline_daily": st.baseline_daily,
-            "level_since": iso(st.level_since) if st.level_since is not None else None,
+            "level_since": st.level_since,
             "elevated_neighbours": st.elevated_neighbours,
             "elevated_provinces": 0,  # risk-2.0: spread counts the same province only
             "vulnerability": st.vulnerability,
             "election_stage": st.election_stage,
         },
         "model_version": model_version,
-        "assessed_at": iso(assessed_at),
+        "assessed_at": assessed_at,
         "previous_level": a.previous_level.value if a.previous_level is not None else None,
         "score_level": a.score_level.value,
         "flags": list(a.flags),
     }
+
+
+def encode(payload: dict[str, Any]) -> bytes:
+    """A payload of `to_payload` as the JSON published and stored."""
+    return orjson.dumps(payload, option=orjson.OPT_UTC_Z)
