@@ -62,7 +62,7 @@ backtest: up
 
 lint: setup
 	.venv/bin/ruff check .
-	.venv/bin/mypy libs services backtest
+	.venv/bin/mypy libs services backtest bench
 
 backup:
 	@deploy/local/backup.sh backup $(FILE)

@@ -25,6 +25,7 @@ import json
 import random
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -296,12 +297,13 @@ def main() -> int:
     parser.add_argument("--batch-concurrency", type=int, default=4)
     parser.add_argument("--rate", type=float, default=500.0)
     args = parser.parse_args()
+    loop_factory: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop
     try:
         import uvloop
 
         loop_factory = uvloop.new_event_loop
     except ImportError:
-        loop_factory = asyncio.new_event_loop
+        pass
     with asyncio.Runner(loop_factory=loop_factory) as runner:
         print(json.dumps(runner.run(run(args))))
     return 0

@@ -296,6 +296,7 @@ class Bench:
         def ms(value: object) -> float:
             return round(float(value) * 1000, 1) if value is not None else float("nan")  # type: ignore[arg-type]
 
+        assert row is not None and parts is not None  # aggregates always return a row
         return {
             "rate": rate,
             "assessments": sent,

@@ -25,5 +25,5 @@ def test_ruff_format_clean() -> None:
 
 
 def test_mypy_strict_clean() -> None:
-    result = run(str(BIN / "mypy"), "libs", "services", "backtest")
+    result = run(str(BIN / "mypy"), "libs", "services", "backtest", "bench")
     assert result.returncode == 0, result.stdout + result.stderr
