@@ -37,20 +37,27 @@ FROM_UNSCORED = """intake.reports r LEFT JOIN (
     SELECT NULL::text AS report_id, NULL::real AS score, NULL::text AS level, NULL::text AS model_version,
            NULL::timestamptz AS assessed_at WHERE false) a USING (report_id)"""
 
-_scoring_ready = False  # once scoring's table exists it stays
 
+class Assessments:
+    """Where one database's report assessments are read: scoring's table, once scoring has created it.
 
-async def assessments_ready(pool: asyncpg.Pool) -> bool:
-    """Whether scoring's assessments can be read yet (asked until they can)."""
-    global _scoring_ready
-    if not _scoring_ready:
-        _scoring_ready = bool(await pool.fetchval("SELECT to_regclass('scoring.assessments') IS NOT NULL"))
-    return _scoring_ready
+    Kept per pool rather than per process: once the table exists it stays, so it is asked until then.
+    """
 
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+        self._ready = False
 
-async def source(pool: asyncpg.Pool) -> str:
-    """The FROM clause of reports with their assessments."""
-    return FROM if await assessments_ready(pool) else FROM_UNSCORED
+    async def ready(self) -> bool:
+        if not self._ready:
+            self._ready = bool(
+                await self.pool.fetchval("SELECT to_regclass('scoring.assessments') IS NOT NULL")
+            )
+        return self._ready
+
+    async def source(self) -> str:
+        """The FROM clause of reports with their assessments."""
+        return FROM if await self.ready() else FROM_UNSCORED
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +103,10 @@ def list_query(f: ReportFilter, source: str = FROM) -> tuple[str, list[object]]:
 class ReportReader:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
+        self.assessments = Assessments(pool)
 
     async def page(self, f: ReportFilter) -> list[asyncpg.Record]:
-        sql, args = list_query(f, await source(self.pool))
+        sql, args = list_query(f, await self.assessments.source())
         return list(await self.pool.fetch(sql, *args))
 
     async def activity(self, province: str | None, since: datetime) -> list[asyncpg.Record]:
@@ -115,7 +123,7 @@ class ReportReader:
 
     async def factors(self, report_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
         """The assessment factors of these reports (those assessed)."""
-        if not report_ids or not await assessments_ready(self.pool):
+        if not report_ids or not await self.assessments.ready():
             return {}
         # The event as published (rows of the walking skeleton kept a jsonb payload instead).
         rows = await self.pool.fetch(

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 import asyncpg
 
-from waspada_intake.adapters.report_list import COLUMNS, source
+from waspada_intake.adapters.report_list import COLUMNS, Assessments
 
 
 class Outcome(StrEnum):
@@ -72,6 +72,7 @@ SELECT report_id, content_hash, received_at FROM intake.reports WHERE report_id 
 class ReportStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
+        self.assessments = Assessments(pool)
 
     async def store(self, reports: list[NewReport]) -> list[StoreResult]:
         """Store reports and their outbox rows atomically; classify every item, in input order.
@@ -124,7 +125,7 @@ class ReportStore:
     async def get(self, report_id: str) -> asyncpg.Record | None:
         """The stored report (without reporter) and its processing state."""
         return await self.pool.fetchrow(
-            f"SELECT {COLUMNS} FROM {await source(self.pool)} WHERE r.report_id = $1", report_id
+            f"SELECT {COLUMNS} FROM {await self.assessments.source()} WHERE r.report_id = $1", report_id
         )
 
     async def outbox_backlog(self) -> int:

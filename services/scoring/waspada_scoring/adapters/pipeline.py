@@ -1,8 +1,8 @@
 """Consume accepted reports in batches, assess them idempotently, publish assessments.
 
 One transaction per batch: lock the region+categories the batch touches, read which reports are
-already assessed and the states, read the elevated regions of its provinces and categories (spread), score in
-order, store the assessments and states. A redelivered report is never scored again: its stored
+already assessed and the states, read the elevated regions of its provinces and categories (spread),
+score in order, store the assessments and states. A redelivered report is never scored again: its stored
 assessment is re-published instead (the publish after a commit may have been lost).
 """
 
