@@ -9,11 +9,10 @@ partition; only an unreachable database or broker makes the batch retry.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.message import KafkaMessage
 
 from waspada_intake import metrics
 from waspada_intake.adapters.store import ReportStore
@@ -90,7 +89,7 @@ def register(
         "or their province's `reports.submitted.v1.<province>`; validated like HTTP submissions. Rejects "
         "(and reports of another province than their topic's) go to reports.rejected.v1 with their reasons.",
     )
-    async def on_submitted(body: list[Any], msg: KafkaMessage) -> None:
+    async def on_submitted(msg: KafkaMessage) -> None:
         now = datetime.now(UTC)
         recs = records(msg)
         valid: list[tuple[int, Parsed]] = []

@@ -8,10 +8,8 @@ events made by the sweep or by acknowledgements reach them as well.
 
 from __future__ import annotations
 
-from typing import Any
-
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.message import KafkaMessage
 
 from waspada_notify.adapters.processor import AlertProcessor, PendingAssessment
 from waspada_shared.kafka import batch_subscriber, parse_with_records, records
@@ -33,7 +31,7 @@ def register(
         title="notify.assessed",
         description="Risk assessments turned into grouped alerts and their deliveries.",
     )
-    async def on_assessed(body: list[Any], msg: KafkaMessage) -> None:
+    async def on_assessed(msg: KafkaMessage) -> None:
         # The head of each assessment only: the processor reads the rest of those that matter.
         parsed = [
             (rec, head.with_raw(rec.value or b""))

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import asyncpg
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.message import KafkaMessage
 
 from waspada_scoring import metrics
 from waspada_scoring.adapters.store import ScoringStore
@@ -172,5 +172,5 @@ class ScoringPipeline:
             title="scoring.accepted",
             description="Accepted reports, assessed in event time per region+category.",
         )
-        async def on_accepted(body: list[bytes], msg: KafkaMessage) -> None:
+        async def on_accepted(msg: KafkaMessage) -> None:
             await self.handle(records(msg))
