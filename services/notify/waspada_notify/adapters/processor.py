@@ -236,8 +236,7 @@ class AlertProcessor:
             for a, clock, _ in steps:
                 moved[clock] = max(moved.get(clock, a.occurred_at), a.occurred_at)
             await store.lock(conn)
-            await store.register_clocks(conn, assigned)
-            before = await store.advance_clocks(conn, moved)
+            before = await store.move_clocks(conn, moved, assigned)
             categories = sorted({a.category.value for a in relevant})
             pairs = {(a.region.province, a.category) for a in relevant}
             rollup_keys = [group_key(p, None, c.value) for p, c in pairs] + [
@@ -253,7 +252,7 @@ class AlertProcessor:
                 conn, touched, (), since, sorted(moved), quiet_before, pairs=member_pairs
             )
             if not relevant and not groups:  # nothing raised on these clocks: only time moved on
-                settled = await self._settle_national(conn, now, None)
+                settled = await self._settle_national(conn, now, None, locked=True)
                 self._after(settled)
                 return settled
             # A province roll-up on these clocks may lapse: its members count too.
@@ -318,7 +317,7 @@ class AlertProcessor:
             result = await self._save(conn, world, list(records.values()), result.versions, now)
             # In the same transaction: whoever sees these assessments processed sees the national
             # roll-ups they settle too.
-            settled = await self._settle_national(conn, now, None)
+            settled = await self._settle_national(conn, now, None, locked=True)
             result = Committed(result.versions + settled.versions, result.planned + settled.planned)
         self._after(result)
         return result
@@ -331,35 +330,35 @@ class AlertProcessor:
         self._after(result)
         return result
 
-    async def _settle_national(self, conn: store.Conn, now: datetime, until: datetime | None) -> Committed:
+    async def _settle_national(
+        self, conn: store.Conn, now: datetime, until: datetime | None, *, locked: bool = False
+    ) -> Committed:
         """Evaluate the national roll-ups in event-time order at every point where one can change (a mark
         joins, or leaves the window), up to the settled time.
 
         Only marks up to the time every partition has reached count, so the national roll-ups, their
         ids, levels and versions are the same however partitions interleave (`until` overrides the
-        settled time: tests and tools). Runs inside the caller's transaction, after its writes.
+        settled time: tests and tools). Runs inside the caller's transaction, after its writes
+        (`locked`: the caller holds the decision lock already). Most batches end here: few round trips.
         """
         cfg = self.config.rollups.national
         if not cfg.enabled:
             return Committed()
-        clocks = await store.clock_times(conn)
+        clocks, done = await store.clocks_and_progress(conn)
         if not clocks and until is None:
             return Committed()
         settled = until or settled_time(clocks, now)
-        done = await store.national_progress(conn)
         if done is not None and settled <= done:
             return Committed()
-        await store.lock(conn)
+        if not locked:
+            await store.lock(conn)
         since = done or datetime(1900, 1, 1, tzinfo=UTC)
-        marks = await store.load_marks(
-            conn, await store.mark_categories(conn, since - cfg.window, settled), since - cfg.window, settled
-        )
+        marks = await store.national_marks(conn, since - cfg.window, settled)
         # The points come from the marks alone: with none in this stretch of time (most batches), or
         # for the categories without one, no national roll-up can change and their groups stay unread.
         points = self.engine.settle_national(marks, since, settled)
         if not points:
-            await store.set_national_progress(conn, settled)
-            await store.forget_marks(conn, settled - 2 * cfg.window)
+            await store.settled_national(conn, settled, settled - 2 * cfg.window)
             return Committed()
         categories = sorted({c.value for _, c in points})
         keys = [national_key(c) for c in categories]
@@ -376,8 +375,7 @@ class AlertProcessor:
             records.update((r.alert_id, r) for r in step_records)
             versions += step_versions
             world.next_step()
-        await store.set_national_progress(conn, settled)
-        await store.forget_marks(conn, settled - 2 * cfg.window)
+        await store.settled_national(conn, settled, settled - 2 * cfg.window)
         return await self._save(conn, world, list(records.values()), versions, now)
 
     def _lapse_province_rollups(self, world: World, clock: str, at: datetime) -> None:

@@ -138,22 +138,40 @@ async def load_groups(
     return [group_of(r) for r in rows]
 
 
-async def advance_clocks(conn: Conn, clocks: dict[str, datetime]) -> dict[str, datetime]:
-    """Move the clocks forward (never back) and return their times before this batch."""
-    if not clocks:
-        return {}
+NOT_STARTED = datetime(1900, 1, 1, tzinfo=UTC)  # the clock of a partition that has had no assessment yet
+
+
+async def move_clocks(
+    conn: Conn, clocks: dict[str, datetime], assigned: Sequence[str]
+) -> dict[str, datetime]:
+    """Move these clocks forward (never back), register the `assigned` ones not read from yet, and
+    return the times the moved ones had before: one round trip. A registered clock is a partition this
+    consumer owns but has not read from: until it has, it holds the settled time back (in a replay, its
+    reports may be older than the others').
+
+    Every part of the statement sees the clocks as they were before it (one snapshot), which is what
+    the returned times mean; a clock moved here is not also registered (a key written twice by one
+    statement is an error), and moving a clock that did not exist sets it as registering it first would.
+    """
     keys = sorted(clocks)
-    before = {
-        r["key"]: r["event_time"]
-        for r in await conn.fetch("SELECT key, event_time FROM clocks WHERE key = ANY($1::text[])", keys)
-    }
-    await conn.execute(
-        "INSERT INTO clocks (key, event_time) SELECT * FROM unnest($1::text[], $2::timestamptz[])"
-        " ON CONFLICT (key) DO UPDATE SET event_time = GREATEST(clocks.event_time, excluded.event_time)",
+    register = sorted(set(assigned) - set(keys))
+    rows = await conn.fetch(
+        """
+        WITH registered AS (
+            INSERT INTO clocks (key, event_time) SELECT k, $4 FROM unnest($3::text[]) AS t(k)
+            ON CONFLICT (key) DO NOTHING
+        ), moved AS (
+            INSERT INTO clocks (key, event_time) SELECT * FROM unnest($1::text[], $2::timestamptz[])
+            ON CONFLICT (key) DO UPDATE SET event_time = GREATEST(clocks.event_time, excluded.event_time)
+        )
+        SELECT key, event_time FROM clocks WHERE key = ANY($1::text[])
+        """,
         keys,
         [clocks[k] for k in keys],
+        register,
+        NOT_STARTED,
     )
-    return before
+    return {r["key"]: r["event_time"] for r in rows}
 
 
 async def load_marks(
@@ -192,9 +210,52 @@ async def save_marks(conn: Conn, new: Sequence[tuple[Category, Mark]]) -> None:
     )
 
 
-async def forget_marks(conn: Conn, before: datetime) -> None:
-    """Marks older than every window that could still count them."""
-    await conn.execute("DELETE FROM marks WHERE at < $1", before)
+async def settled_national(conn: Conn, settled_to: datetime, forget_before: datetime) -> None:
+    """Record how far the national roll-ups are settled (never back) and forget the marks older than
+    every window that could still count them."""
+    await conn.execute(
+        "WITH progress AS (INSERT INTO national_progress (id, settled_to) VALUES (1, $1)"
+        " ON CONFLICT (id) DO UPDATE SET settled_to = GREATEST(national_progress.settled_to, excluded.settled_to))"
+        " DELETE FROM marks WHERE at < $2",
+        settled_to,
+        forget_before,
+    )
+
+
+async def national_marks(conn: Conn, since: datetime, until: datetime) -> dict[Category, list[Mark]]:
+    """The marks from `since` to `until` of every category with a mark after `since` or a raised
+    national roll-up (those without a mark in the stretch get an empty list)."""
+    rows = await conn.fetch(
+        """
+        WITH categories AS (
+            SELECT category FROM marks WHERE at > $1 AND at <= $2
+            UNION SELECT category FROM groups WHERE coverage = 'national' AND level <> 'normal'
+        )
+        SELECT c.category, m.province, m.at, m.rank
+        FROM categories c LEFT JOIN marks m ON m.category = c.category AND m.at >= $1 AND m.at <= $2
+        ORDER BY m.at, m.province
+        """,
+        since,
+        until,
+    )
+    out: dict[Category, list[Mark]] = {}
+    for r in sorted({r["category"] for r in rows}):
+        out[Category(r)] = []
+    for r in rows:
+        if r["at"] is not None:
+            out[Category(r["category"])].append(Mark(r["at"], r["province"], r["rank"]))
+    return out
+
+
+async def clocks_and_progress(conn: Conn) -> tuple[dict[str, datetime], datetime | None]:
+    """Every clock's time and how far the national roll-ups are settled, in one round trip."""
+    rows = await conn.fetch(
+        "SELECT key, event_time FROM clocks"
+        " UNION ALL SELECT NULL, settled_to FROM national_progress WHERE id = 1"
+    )
+    clocks = {r["key"]: r["event_time"] for r in rows if r["key"] is not None}
+    done = next((r["event_time"] for r in rows if r["key"] is None), None)
+    return clocks, done
 
 
 async def forget_old(conn: Conn, processed_before: datetime, deliveries_before: datetime) -> tuple[int, int]:
@@ -215,44 +276,6 @@ async def forget_old(conn: Conn, processed_before: datetime, deliveries_before: 
         deliveries_before,
     )
     return int(processed or 0), int(attempts or 0)
-
-
-async def national_progress(conn: Conn) -> datetime | None:
-    value = await conn.fetchval("SELECT settled_to FROM national_progress WHERE id = 1")
-    return value if isinstance(value, datetime) else None
-
-
-async def set_national_progress(conn: Conn, settled_to: datetime) -> None:
-    await conn.execute(
-        "INSERT INTO national_progress (id, settled_to) VALUES (1, $1)"
-        " ON CONFLICT (id) DO UPDATE SET settled_to = GREATEST(national_progress.settled_to, excluded.settled_to)",
-        settled_to,
-    )
-
-
-async def mark_categories(conn: Conn, since: datetime, until: datetime) -> list[str]:
-    rows = await conn.fetch(
-        "SELECT DISTINCT category FROM marks WHERE at > $1 AND at <= $2 UNION"
-        " SELECT DISTINCT category FROM groups WHERE coverage = 'national' AND level <> 'normal'",
-        since,
-        until,
-    )
-    return sorted(r["category"] for r in rows)
-
-
-NOT_STARTED = datetime(1900, 1, 1, tzinfo=UTC)  # the clock of a partition that has had no assessment yet
-
-
-async def register_clocks(conn: Conn, keys: Sequence[str]) -> None:
-    """Clocks for partitions a consumer owns but has not read from yet: until they have, they hold the
-    settled time back (in a replay, their reports may be older than the others')."""
-    if keys:
-        await conn.execute(
-            "INSERT INTO clocks (key, event_time) SELECT k, $2 FROM unnest($1::text[]) AS t(k)"
-            " ON CONFLICT (key) DO NOTHING",
-            sorted(set(keys)),
-            NOT_STARTED,
-        )
 
 
 async def clock_times(conn: Conn) -> dict[str, datetime]:

@@ -43,14 +43,17 @@ class ScoringStore:
             FROM unnest($3::text[], $1::text[]) AS k(province, category)
             JOIN {s}.cells c ON c.province = k.province AND c.category = k.category
             WHERE c.level <> 'normal' AND c.level_held >= $2"""
-        self._insert = f"""
-            INSERT INTO {s}.assessments (report_id, regency, category, occurred_at, score, level,
-                                         model_version, event, province, previous_level, assessed_at)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::real[],
-                                 $6::text[], $7::text[], $8::bytea[], $9::text[], $10::text[],
-                                 $11::timestamptz[])
-            ON CONFLICT (report_id) DO NOTHING"""
-        self._upsert = f"""
+        # The events and the changed states in one statement (one round trip a batch): they touch
+        # different tables, so the order of the two inserts does not matter.
+        self._save = f"""
+            WITH events AS (
+                INSERT INTO {s}.assessments (report_id, regency, category, occurred_at, score, level,
+                                             model_version, event, province, previous_level, assessed_at)
+                SELECT * FROM unnest($9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::real[],
+                                     $14::text[], $15::text[], $16::bytea[], $17::text[], $18::text[],
+                                     $19::timestamptz[])
+                ON CONFLICT (report_id) DO NOTHING
+            )
             INSERT INTO {s}.cells (regency, category, province, level, level_since, level_held, score, state)
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[],
                                  $6::timestamptz[], $7::real[], $8::json[])
@@ -109,27 +112,10 @@ class ScoringStore:
 
         Returns how many region+category states are new.
         """
-        if events:
-            await conn.execute(
-                self._insert,
-                [e["report_id"] for e in events],
-                [e["region"]["regency"] for e in events],
-                [e["category"] for e in events],
-                [e["occurred_at"] for e in events],
-                [e["score"] for e in events],
-                [e["level"] for e in events],
-                [e["model_version"] for e in events],
-                list(encoded),
-                [e["region"]["province"] for e in events],
-                [e["previous_level"] for e in events],
-                [e["assessed_at"] for e in events],
-            )
-        if not cells:
-            return 0
         keys = sorted(cells)
         states = [cells[k][1] for k in keys]
         rows = await conn.fetch(
-            self._upsert,
+            self._save,
             [k[0] for k in keys],
             [k[1] for k in keys],
             [cells[k][0] for k in keys],
@@ -138,6 +124,17 @@ class ScoringStore:
             [datetime.fromtimestamp(_t(c.held), UTC) for c in states],
             [c.score for c in states],
             [c.to_json() for c in states],
+            [e["report_id"] for e in events],
+            [e["region"]["regency"] for e in events],
+            [e["category"] for e in events],
+            [e["occurred_at"] for e in events],
+            [e["score"] for e in events],
+            [e["level"] for e in events],
+            [e["model_version"] for e in events],
+            list(encoded),
+            [e["region"]["province"] for e in events],
+            [e["previous_level"] for e in events],
+            [e["assessed_at"] for e in events],
         )
         return sum(1 for r in rows if r["inserted"])
 
