@@ -88,7 +88,12 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             reset=keep_session,
             server_settings={"synchronous_commit": "off", "application_name": "waspada-intake-relay"},
         )
-        relay = OutboxRelay(relay_pool, producer.publish, settings.outbox_batch)
+        relay = OutboxRelay(
+            relay_pool,
+            producer.publish,
+            settings.outbox_batch,
+            linger_seconds=settings.outbox_linger_ms / 1000,
+        )
         committer = GroupCommitter(
             store.store, max_batch=settings.group_commit_max, max_inflight=settings.group_commit_inflight
         )

@@ -35,4 +35,10 @@ class IntakeSettings(ServiceSettings):
     )
     group_commit_max: int = Field(2000, ge=1, description="Most reports in one group commit")
     outbox_batch: int = Field(1000, ge=1, description="Most outbox rows relayed to Kafka per round")
+    outbox_linger_ms: float = Field(
+        10.0,
+        ge=0,
+        description="After a commit wakes the outbox relay, how long it waits for more before relaying "
+        "(one round per few reports instead of one per report at low rates; 0: at once)",
+    )
     consumer_batch: int = Field(500, ge=1, description="Most records per Kafka consume batch")

@@ -208,6 +208,40 @@ async def test_a_regions_reports_reach_kafka_in_submission_order_not_id_order(
         await pool.close()
 
 
+async def test_commits_during_the_linger_travel_in_one_round(scratch_db: str, test_topic: str) -> None:
+    """Woken by a commit, the relay waits its linger before claiming: the commits made meanwhile are
+    relayed with the first, in one round (at low rates a round per report was four round trips each)."""
+    pool = await create_pool(scratch_db, min_size=1, max_size=2)
+    rounds: list[int] = []
+    published = asyncio.Event()
+
+    async def publish(messages: Sequence[OutMessage]) -> None:
+        rounds.append(sum(1 for m in messages if m.topic == test_topic))
+        published.set()
+
+    store = ReportStore(pool)
+    # A row already waiting: the relay's first round (at start, without a wake-up) publishes it, and
+    # after that round the relay waits for commits.
+    await store.store(new_reports(1, f"{test_topic}.warm"))
+    relay = OutboxRelay(pool, publish, idle_poll_seconds=60.0, linger_seconds=1.0)
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.wait_for(published.wait(), timeout=10)
+        assert rounds == [0]
+        published.clear()
+        reports = new_reports(3, test_topic)
+        for r in reports:  # each store takes milliseconds: all well inside the linger
+            await store.store([r])
+            relay.notify()
+        await asyncio.wait_for(published.wait(), timeout=10)
+        assert rounds == [0, 3]
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        await pool.close()
+
+
 async def test_claiming_reads_the_backlog_once_whatever_the_statistics_say(scratch_db: str) -> None:
     """The claim's plan after the outbox was analysed empty and then filled (as after a quiet spell and a
     burst): the ids are claimed once (an InitPlan), never by a subquery run again for every queued row,
