@@ -185,6 +185,13 @@ async def load_marks(
         since,
         until,
     )
+    return _marks_by_category(categories, rows)
+
+
+def _marks_by_category(
+    categories: Iterable[str], rows: Iterable[asyncpg.Record]
+) -> dict[Category, list[Mark]]:
+    """Every one of `categories` (in their order), with the marks of `rows` in theirs."""
     out: dict[Category, list[Mark]] = {Category(c): [] for c in categories}
     for r in rows:
         out[Category(r["category"])].append(Mark(r["at"], r["province"], r["rank"]))
@@ -238,13 +245,8 @@ async def national_marks(conn: Conn, since: datetime, until: datetime) -> dict[C
         since,
         until,
     )
-    out: dict[Category, list[Mark]] = {}
-    for r in sorted({r["category"] for r in rows}):
-        out[Category(r)] = []
-    for r in rows:
-        if r["at"] is not None:
-            out[Category(r["category"])].append(Mark(r["at"], r["province"], r["rank"]))
-    return out
+    # A category without a mark in the stretch comes as one row without a mark (the outer join).
+    return _marks_by_category(sorted({r["category"] for r in rows}), [r for r in rows if r["at"] is not None])
 
 
 async def clocks_and_progress(conn: Conn) -> tuple[dict[str, datetime], datetime | None]:
