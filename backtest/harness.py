@@ -35,9 +35,10 @@ MODULES = {
     "intake": "waspada_intake",
     "scoring": "waspada_scoring",
     "notify": "waspada_notify",
+    "delivery": "waspada_notify",  # notify's delivery worker in processes of its own (WASPADA_ROLE=deliver)
 }
-# The three services answer /readyz; the receiver has no readiness endpoint.
-READY = ("intake", "scoring", "notify")
+# The services answer /readyz; the receiver has no readiness endpoint.
+READY = ("intake", "scoring", "notify", "delivery")
 T = TypeVar("T")
 
 
@@ -87,7 +88,7 @@ class Services:
         self.target = target
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
-    def env(self, port: int) -> dict[str, str]:
+    def env(self, port: int, service: str = "") -> dict[str, str]:
         t = self.target
         env = dict(os.environ)
         # A scratch receiver keeps what it gets in memory only: never in the demo receiver's store.
@@ -110,6 +111,9 @@ class Services:
                 WASPADA_RECEIVER_PORT=str(t.ports["receiver"]),
                 WASPADA_DEMO_WEBHOOK_URL=f"{t.url('receiver')}/hook",
             )
+        if "delivery" in t.ports and service in ("notify", "delivery"):
+            # With delivery processes of its own, notify only decides (and wakes them through PostgreSQL).
+            env["WASPADA_ROLE"] = "deliver" if service == "delivery" else "decide"
         env.update(t.env)
         return env
 
@@ -122,7 +126,7 @@ class Services:
         with open(logs / f"{self.target.log_name}-{name}.log", "ab") as out:  # the child keeps its own fd
             self.procs[name] = subprocess.Popen(
                 [sys.executable, "-m", MODULES[service]],
-                env=self.env(port),
+                env=self.env(port, service),
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )

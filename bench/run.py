@@ -44,7 +44,8 @@ from reports import FEED_PER_DAY, feed
 from backtest.harness import ROOT, Target, create_topics, delete_topics, poll, scratch
 from waspada_shared.kafka import env_security
 
-PORTS = {"intake": 28080, "scoring": 28081, "notify": 28082, "receiver": 28089}
+# notify as one deciding process and its delivery worker in another (WASPADA_ROLE): the layout under load.
+PORTS = {"intake": 28080, "scoring": 28081, "notify": 28082, "delivery": 28084, "receiver": 28089}
 RUN_DIR = ROOT / ".local" / "run"
 NOTIFY_GROUP = "waspada-notify"  # notify's consumer group of risk.assessed.v1, behind the run's prefix
 

@@ -12,7 +12,7 @@ import asyncpg
 from fastapi import FastAPI
 
 from waspada_notify import api
-from waspada_notify.adapters import gauges, pipeline, store
+from waspada_notify.adapters import gauges, pipeline, store, wakeups
 from waspada_notify.adapters.delivery import DeliveryWorker
 from waspada_notify.adapters.processor import AlertProcessor
 from waspada_notify.adapters.receivers import Channel
@@ -154,31 +154,49 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
             concurrency=settings.delivery_concurrency,
             lease=timedelta(seconds=settings.delivery_lease_seconds),
         )
+        decides, delivers = settings.role in ("all", "decide"), settings.role in ("all", "deliver")
+        # Deliveries planned here (by a batch, the sweep, or an acknowledgement through the API) wake the
+        # worker of this process, or the `deliver` processes through PostgreSQL.
+        announcer = None if settings.role == "all" else wakeups.Announcer(pool)
         processor = AlertProcessor(
             pool,
             config,
             router,
             known,
             topics=settings.topics if settings.publish_alert_topics else None,
-            on_planned=worker.notify,
+            on_planned=worker.notify if announcer is None else announcer.planned,
             resolve_guard=settings.resolve_guard,
         )
-        pipeline.register(
-            broker, settings.topics, processor, settings.consumer_batch, settings.consumer_group
-        )
-        tasks = [
-            asyncio.create_task(start_with_retry(broker, "notify"), name="kafka-start"),
-            asyncio.create_task(worker.run(), name="delivery-worker"),
-            asyncio.create_task(_retention_forever(pool, settings), name="retention"),
-            asyncio.create_task(
-                _sweep_forever(processor, pool, settings.sweep_interval_seconds), name="sweep"
-            ),
-        ]
+        # The broker also publishes the alert topics (the Kafka channel), so a `deliver` process starts it
+        # without a subscriber.
+        tasks = [asyncio.create_task(start_with_retry(broker, "notify"), name="kafka-start")]
+        if decides:
+            pipeline.register(
+                broker, settings.topics, processor, settings.consumer_batch, settings.consumer_group
+            )
+            tasks += [
+                asyncio.create_task(_retention_forever(pool, settings), name="retention"),
+                asyncio.create_task(
+                    _sweep_forever(processor, pool, settings.sweep_interval_seconds), name="sweep"
+                ),
+            ]
+        if delivers:
+            tasks.append(asyncio.create_task(worker.run(), name="delivery-worker"))
+        if settings.role == "deliver":
+            tasks.append(
+                asyncio.create_task(
+                    wakeups.listen_forever(settings.database_url, worker.notify), name="delivery-wakeups"
+                )
+            )
         ctx.pool, ctx.processor = pool, processor
         app.state.pool = pool
         state["pool"] = pool
         log.info(
-            "notify started", port=settings.http_port, receivers=sorted(known), schema=settings.db_schema
+            "notify started",
+            port=settings.http_port,
+            role=settings.role,
+            receivers=sorted(known),
+            schema=settings.db_schema,
         )
         try:
             yield
@@ -189,6 +207,8 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
                 with suppress(asyncio.CancelledError):
                     await task
             await broker.stop()  # stop consuming first: no new deliveries are planned
+            if announcer is not None:
+                await announcer.close()
             await worker.close()
             await pool.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 
@@ -29,6 +30,13 @@ class NotifySettings(ServiceSettings):
     )
     webhook_secret: SecretStr = Field(
         SecretStr("waspada-local-webhook-secret"), description="HMAC-SHA256 key signing webhook bodies"
+    )
+    role: Literal["all", "decide", "deliver"] = Field(
+        "all",
+        description="all: one process decides alerts and delivers them; decide: consume assessments, decide, "
+        "sweep (and wake the deliverers through PostgreSQL NOTIFY); deliver: only the delivery worker. "
+        "Under load, one `decide` and one or more `deliver` processes keep webhook sending off the "
+        "decision path (docs/notify.md)",
     )
     delivery_max_attempts: int = Field(8, ge=1, description="Attempts before a delivery is marked failed")
     delivery_timeout_seconds: float = Field(5.0, gt=0, description="Timeout of one webhook POST")
