@@ -135,3 +135,21 @@ async def test_crash_between_sending_and_recording_is_retried_once_and_deduplica
     assert hits[0].alert == hits[1].alert
     log = await notify.rows("SELECT outcome FROM delivery_attempts ORDER BY id")
     assert [r["outcome"] for r in log] == ["unknown", "delivered"]
+
+
+async def test_outcomes_finishing_together_are_recorded_in_one_statement(notify: Notify) -> None:
+    # Six regencies raise at once: their deliveries are attempted together and their outcomes recorded in
+    # a few statements (those that finished together, then those that finished while it ran), not one each.
+    regencies = [f"19.{n:02d}" for n in range(1, 7)]
+    await notify.processor.process(
+        [assessed(Level.SIAGA, regency=r, at=notify.now) for r in regencies], notify.now
+    )
+    before = notify.worker.outcomes.writes
+    outcomes = await notify.deliver()
+    assert outcomes and set(outcomes) == {"delivered"}
+    assert notify.worker.outcomes.writes - before < len(outcomes)
+    logged = await notify.rows("SELECT outcome, finished_at FROM delivery_attempts")
+    assert len(logged) == len(outcomes)
+    assert all(r["outcome"] == "delivered" and r["finished_at"] is not None for r in logged)
+    rows = await notify.rows("SELECT status, delivered_at FROM deliveries WHERE status <> 'suppressed'")
+    assert rows and all(r["status"] == "delivered" and r["delivered_at"] is not None for r in rows)
