@@ -88,7 +88,7 @@ class Services:
         self.target = target
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
-    def env(self, port: int, service: str = "") -> dict[str, str]:
+    def env(self, port: int, service: str) -> dict[str, str]:
         t = self.target
         env = dict(os.environ)
         # A scratch receiver keeps what it gets in memory only: never in the demo receiver's store.

@@ -106,7 +106,8 @@ class OutcomeRecorder:
     async def _write(self) -> None:
         while self.pending:
             batch, self.pending = self.pending, []
-            # Key order, so that two delivering processes lock their (disjoint) rows the same way.
+            # Key order: two delivering processes record disjoint rows, except a delivery whose lease
+            # expired and was claimed again by the other; then both lock it, in the same order.
             batch.sort(key=lambda item: item[0][:4])
             try:
                 await self._execute([o for o, _ in batch])
