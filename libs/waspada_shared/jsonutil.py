@@ -16,3 +16,10 @@ def dumps(value: BaseModel | Any) -> bytes:
 
 def loads(data: bytes | str) -> Any:
     return orjson.loads(data)
+
+
+def json_param(model: BaseModel) -> orjson.Fragment:
+    """A model as a `json` query parameter, written once by pydantic's serialiser: the connections'
+    JSON codec (orjson) passes a Fragment through as it is, where a dict from `model_dump` would be
+    built in Python first and then encoded again."""
+    return orjson.Fragment(model.model_dump_json())

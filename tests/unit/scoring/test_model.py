@@ -275,6 +275,31 @@ def test_election_context_uses_the_calendar_in_local_time() -> None:
     assert "hari pemungutan suara Pilkada 2024" in a.reasons
 
 
+def test_election_context_memo_is_shared_by_regions_of_one_coverage_only() -> None:
+    from datetime import date
+
+    from waspada_scoring.domain.context import election_context
+
+    base = shipped_model()
+    stage = base.calendar.elections[0].stages[0]
+    local = base.calendar.model_copy(
+        update={
+            "elections": [
+                base.calendar.elections[0].model_copy(update={"regions": ["63.71"], "name": "Pilkada Lokal"})
+            ]
+        }
+    )
+    m = Model(config=base.config, calendar=local, baseline=base.baseline)
+    on = stage.start
+    covered = election_context(m, "63", "63.71", on, None)
+    elsewhere = election_context(m, "63", "63.02", on, None)
+    also_elsewhere = election_context(m, "31", "31.71", on, None)
+    assert covered.stage == stage.stage and covered.election == "Pilkada Lokal"
+    assert elsewhere.value == 0.0 and elsewhere.stage is None
+    assert also_elsewhere is elsewhere  # one memo entry for every region outside the election
+    assert election_context(m, "63", "63.71", date(on.year, on.month, on.day), None) is covered
+
+
 def test_vulnerability_baseline_bands() -> None:
     m = shipped_model()
     assert m.baseline.band("31", "31.71") == "high"  # DKI Jakarta, IKP 88.95

@@ -20,6 +20,7 @@ from waspada_notify.domain.model import AlertLabels, AlertRecord, GroupState
 from waspada_notify.domain.muting import Silence
 from waspada_shared.contracts.alert import Alert, CandidateStatus, Coverage
 from waspada_shared.contracts.report import Category
+from waspada_shared.jsonutil import json_param
 from waspada_shared.levels import Level
 
 # Serialises writers of groups and alerts (consumer batches, the sweep, acknowledgements): roll-ups
@@ -473,8 +474,8 @@ async def save(
             [max(1, r.version) for r in rows],
             [r.first_seen for r in rows],
             [r.updated_at for r in rows],
-            [r.to_alert().model_dump(mode="json") for r in rows],
-            [r.model_dump(mode="json") for r in rows],
+            [json_param(r.to_alert()) for r in rows],
+            [json_param(r) for r in rows],
             [r.created_at for r in rows],
             [r.resolved_at for r in rows],
             [r.last_report_at for r in rows],
@@ -496,7 +497,7 @@ async def save(
             [v.alert.alert_id for v in versions],
             [v.alert.version for v in versions],
             [v.event.value for v in versions],
-            [v.alert.model_dump(mode="json") for v in versions],
+            [json_param(v.alert) for v in versions],
             [v.alert.updated_at for v in versions],
         )
         # Older versions not yet attempted are superseded: receivers get the newest state once.
@@ -526,7 +527,7 @@ async def save(
             [p.target for p in planned],
             [p.status for p in planned],
             [p.next_attempt for p in planned],
-            [p.payload.model_dump(mode="json") for p in planned],
+            [json_param(p.payload) for p in planned],
             [p.received_at for p in planned],
             [p.reason for p in planned],
         )

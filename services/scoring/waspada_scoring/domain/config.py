@@ -7,9 +7,10 @@ shipped files is `waspada_scoring.configfiles`; this module only validates data.
 from __future__ import annotations
 
 from datetime import date
+from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from waspada_shared.contracts.report import Category, Form, Kind, Signal, Weapons
 from waspada_shared.levels import Level, LevelThresholds
@@ -336,12 +337,13 @@ class Model(BaseModel):
     config: ModelConfig
     calendar: ElectionCalendar
     baseline: VulnerabilityBaseline
-    # Memo of election_context (pure in its key); not part of the model's value.
-    _election_cache: dict[Any, Any] = PrivateAttr(default_factory=dict)
 
-    @property
-    def election_cache(self) -> dict[Any, Any]:
-        return self._election_cache
+    @cached_property
+    def election_cache(self) -> tuple[dict[Any, Any], dict[Any, Any]]:
+        """Memos of election_context (pure in their keys): the elections covering each region, and the
+        context per (coverage, date, reported stage). Not part of the model's value; a cached property
+        is read from the instance's dict, where a private attribute costs a `__getattr__` per report."""
+        return {}, {}
 
     @model_validator(mode="after")
     def _stages_weighted(self) -> Model:

@@ -64,17 +64,22 @@ def election_context(
 ) -> ElectionContext:
     """E = max over stages of weight * proximity (1 inside the window, else e^(-days/proximity_days)).
 
-    A stage named by the report counts as inside its window. Memoised per model (a pure function of
-    which elections cover the region, the date and the reported stage).
+    A stage named by the report counts as inside its window. Memoised per model in two steps: which
+    elections cover the region, then the context of that coverage on the date with the reported stage
+    (regions under the same elections share it: most misses of a per-region memo were repeats).
     """
-    cache = model.election_cache
-    key = (province, regency, on, reported)
-    found = cache.get(key)
+    covering_of, contexts = model.election_cache
+    covering = covering_of.get((province, regency))
+    if covering is None:
+        covering = covering_of[(province, regency)] = tuple(
+            e.covers(province, regency) for e in model.calendar.elections
+        )
+    key = (covering, on, reported)
+    found = contexts.get(key)
     if found is None:
-        if len(cache) > 200_000:  # bounded: regions x days x stages
-            cache.clear()
-        covering = tuple(e.covers(province, regency) for e in model.calendar.elections)
-        found = cache[key] = _election_context(model, covering, on, reported)
+        if len(contexts) > 200_000:  # bounded: coverages x days x stages
+            contexts.clear()
+        found = contexts[key] = _election_context(model, covering, on, reported)
     return found
 
 
