@@ -248,3 +248,20 @@ def _roundtrip(data: dict[str, Any]) -> Any:
     import orjson
 
     return orjson.loads(orjson.dumps(data))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    buckets=st.dictionaries(st.integers(0, 400), st.integers(1, 9), max_size=200),
+    at_hour=st.integers(0, 420),
+    hours=st.integers(1, 240),
+)
+def test_reports_in_hours_counts_the_window_whichever_way_it_looks(
+    buckets: dict[int, int], at_hour: int, hours: int
+) -> None:
+    from waspada_scoring.domain.state import HOUR, CellState
+
+    cell = CellState(hourly=dict(buckets))
+    expected = sum(n for k, n in buckets.items() if at_hour - hours < k <= at_hour)
+    assert cell.reports_in_hours(at_hour * HOUR + 1800.0, hours) == expected
+    assert CellState.from_json(cell.to_json()).hourly == cell.hourly

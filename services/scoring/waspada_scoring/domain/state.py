@@ -81,7 +81,11 @@ class CellState:
     def reports_in_hours(self, t: float, hours: int) -> int:
         """Reports counted in the `hours` hour-buckets ending with t's hour (reports before this one)."""
         h = int(t // HOUR)
-        return sum(n for k, n in self.hourly.items() if h - hours < k <= h)
+        hourly = self.hourly
+        if hours < len(hourly):  # look the window's hours up rather than walk every bucket kept
+            get = hourly.get
+            return sum([get(k, 0) for k in range(h - hours + 1, h + 1)])
+        return sum([n for k, n in hourly.items() if h - hours < k <= h])
 
     def reports_in_days(self, t: float, first_day_back: int, last_day_back: int) -> int:
         """Reports on the days from `first_day_back` to `last_day_back` days before t's day."""
@@ -134,8 +138,8 @@ class CellState:
         return cls(
             t=data["t"],
             memory={k: Memory(*v) for k, v in data["m"].items()},
-            hourly={int(k): int(v) for k, v in data["h"]},
-            daily={int(k): int(v) for k, v in data["d"]},
+            hourly=dict(data["h"]),  # [hour, count] pairs of ints, as `to_json` writes them
+            daily=dict(data["d"]),
             years={int(y): list(days) for y, days in data["y"].items()},
             level=_LEVELS[data["lv"]],
             since=data["since"],
