@@ -14,11 +14,11 @@ FILE  ?=
 EXPECT ?=
 MODE  ?= batch
 
-.PHONY: help setup up down status clean demo test test-faults bench backtest lint lock audit backup restore
+.PHONY: help setup up down status clean demo test test-faults bench bench-ceiling backtest lint lock audit backup restore
 
 help:
 	@sed -n '2,5s/^# \{0,1\}//p' Makefile
-	@echo "targets: setup up down status clean demo test test-faults bench backtest lint lock audit backup restore"
+	@echo "targets: setup up down status clean demo test test-faults bench bench-ceiling backtest lint lock audit backup restore"
 
 setup:
 	@$(STACK) setup
@@ -53,6 +53,12 @@ test-faults:
 bench: up
 	@$(STACK) down console receiver notify scoring intake
 	@source deploy/local/env.sh && $(PY) bench/run.py; status=$$?; $(STACK) up; exit $$status
+
+# What one and three hops of bare, JSON-decoding and pydantic-typed passthrough reach on this machine:
+# the ceiling the pipeline's rate is read against (docs/benchmarks.md, "The ceiling of three hops").
+bench-ceiling: up
+	@$(STACK) down console receiver notify scoring intake
+	@source deploy/local/env.sh && $(PY) bench/ceiling.py $(ARGS); status=$$?; $(STACK) up; exit $$status
 
 # Replays FILE through scratch intake/scoring/notify processes (ports 2818x, database waspada_backtest,
 # a fresh topic prefix) against the stack's Kafka and PostgreSQL; docs/backtest.md.
