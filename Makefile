@@ -55,7 +55,7 @@ bench: up
 	@source deploy/local/env.sh && $(PY) bench/run.py; status=$$?; $(STACK) up; exit $$status
 
 # What one and three hops of bare, JSON-decoding and pydantic-typed passthrough reach on this machine:
-# the ceiling the pipeline's rate is read against (docs/benchmarks.md, "The ceiling of three hops").
+# the ceiling the pipeline's rate is read against (docs/benchmarks.md, "Seventh pass").
 bench-ceiling: up
 	@$(STACK) down console receiver notify scoring intake
 	@source deploy/local/env.sh && $(PY) bench/ceiling.py $(ARGS); status=$$?; $(STACK) up; exit $$status

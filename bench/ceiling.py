@@ -23,20 +23,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 from cpu import CpuMeter, local_stack_pids
-from run import RUN_DIR, BenchSettings, corpus, log, phase_baseline, produce
+from run import RUN_DIR, BenchSettings, committed, corpus, log, passthrough_clients, phase_baseline, produce
 
 from backtest.harness import create_topics, delete_topics
 from waspada_shared.contracts.report import ReportIn
@@ -45,18 +43,7 @@ from waspada_shared.kafka import env_security
 
 async def hop(bootstrap: str, src: str, dst: str, group: str, mode: str) -> None:
     """One hop: consume `src`, (decode and re-encode by `mode`), produce to `dst`, commit; until killed."""
-    consumer = AIOKafkaConsumer(
-        src,
-        bootstrap_servers=bootstrap,
-        group_id=group,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        max_poll_records=500,
-        **env_security(),
-    )
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, linger_ms=5, acks="all", max_batch_size=256 * 1024, **env_security()
-    )
+    consumer, producer = passthrough_clients(bootstrap, src, group)
     await consumer.start()
     await producer.start()
     ready = False
@@ -79,11 +66,6 @@ async def hop(bootstrap: str, src: str, dst: str, group: str, mode: str) -> None
         await consumer.commit()
 
 
-async def committed(admin: AIOKafkaAdminClient, group: str, topic: str) -> int:
-    offsets = await admin.list_consumer_group_offsets(group)
-    return sum(meta.offset for tp, meta in offsets.items() if tp.topic == topic and meta.offset > 0)
-
-
 async def measure(
     s: BenchSettings, values: list[bytes], keys: list[bytes], hops: int, mode: str
 ) -> dict[str, Any]:
@@ -104,11 +86,7 @@ async def measure(
                 "--mode",
                 mode,
             ]
-            procs.append(
-                await asyncio.create_subprocess_exec(
-                    *cmd, stdout=asyncio.subprocess.PIPE, env=os.environ.copy()
-                )
-            )
+            procs.append(await asyncio.create_subprocess_exec(*cmd, stdout=asyncio.subprocess.PIPE))
         for p in procs:
             assert p.stdout is not None
             line = await asyncio.wait_for(p.stdout.readline(), 60)

@@ -86,27 +86,36 @@ async def produce(bootstrap: str, topic: str, values: list[bytes], keys: list[by
     return time.monotonic() - t0
 
 
-async def phase_baseline(s: BenchSettings, prefix: str, values: list[bytes], keys: list[bytes]) -> float:
-    """Bare aiokafka consume-and-produce passthrough: the ceiling of any Kafka pipeline here."""
-    src, dst = f"{prefix}baseline.in", f"{prefix}baseline.out"
-    await create_topics(s.waspada_kafka_bootstrap, [src, dst])
-    await produce(s.waspada_kafka_bootstrap, src, values, keys)
+def passthrough_clients(bootstrap: str, src: str, group: str) -> tuple[AIOKafkaConsumer, AIOKafkaProducer]:
+    """The consumer and producer of a bare passthrough hop (the baseline, and `make bench-ceiling`'s hops):
+    batches of up to 500 records, committed by hand, produced with `acks=all`."""
     consumer = AIOKafkaConsumer(
         src,
-        bootstrap_servers=s.waspada_kafka_bootstrap,
-        group_id=f"{prefix}baseline",
+        bootstrap_servers=bootstrap,
+        group_id=group,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
         max_poll_records=500,
         **env_security(),
     )
     producer = AIOKafkaProducer(
-        bootstrap_servers=s.waspada_kafka_bootstrap,
-        linger_ms=5,
-        acks="all",
-        max_batch_size=256 * 1024,
-        **env_security(),
+        bootstrap_servers=bootstrap, linger_ms=5, acks="all", max_batch_size=256 * 1024, **env_security()
     )
+    return consumer, producer
+
+
+async def committed(admin: AIOKafkaAdminClient, group: str, topic: str) -> int:
+    """Records of `topic` the consumer group `group` has committed, over all partitions."""
+    offsets = await admin.list_consumer_group_offsets(group)
+    return sum(meta.offset for tp, meta in offsets.items() if tp.topic == topic and meta.offset > 0)
+
+
+async def phase_baseline(s: BenchSettings, prefix: str, values: list[bytes], keys: list[bytes]) -> float:
+    """Bare aiokafka consume-and-produce passthrough: the ceiling of any Kafka pipeline here."""
+    src, dst = f"{prefix}baseline.in", f"{prefix}baseline.out"
+    await create_topics(s.waspada_kafka_bootstrap, [src, dst])
+    await produce(s.waspada_kafka_bootstrap, src, values, keys)
+    consumer, producer = passthrough_clients(s.waspada_kafka_bootstrap, src, f"{prefix}baseline")
     await consumer.start()
     await producer.start()
     n, t0 = 0, None
@@ -142,12 +151,7 @@ async def phase_throughput(
     try:
         while processed < n:
             # the harness gives the scratch notify the group `<prefix>waspada-notify` (backtest/harness.py)
-            offsets = await admin.list_consumer_group_offsets(f"{prefix}{NOTIFY_GROUP}")
-            processed = sum(
-                meta.offset
-                for tp, meta in offsets.items()
-                if tp.topic == f"{prefix}risk.assessed.v1" and meta.offset > 0
-            )
+            processed = await committed(admin, f"{prefix}{NOTIFY_GROUP}", f"{prefix}risk.assessed.v1")
             if time.monotonic() > deadline:
                 log(f"throughput phase timed out: notify processed {processed} of {n}")
                 break
